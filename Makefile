@@ -1,0 +1,54 @@
+# Top-level wrapper around CMake.  `make demo` and `make check` are the two
+# commands a fresh Debian 12 machine needs: both install missing packages.
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CORPUS  ?= ../shared/corpus/bounces
+PASSES  ?= 20
+FUZZ_SECONDS ?= 300
+
+.PHONY: all build release demo check accuracy bench fuzz format clean
+
+all: build
+
+build:
+	@scripts/install-deps.sh build
+	cmake --preset dev >/dev/null
+	cmake --build build -j $(JOBS)
+
+release:
+	@scripts/install-deps.sh build
+	cmake --preset release >/dev/null
+	cmake --build build-release -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh build/ndrguard
+
+check:
+	@scripts/install-deps.sh check
+	cmake --preset release >/dev/null
+	cmake --build build-release -j $(JOBS)
+	cmake --preset dev -DNG_RELEASE_BIN=$(CURDIR)/build-release/ndrguard >/dev/null
+	cmake --build build -j $(JOBS)
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+accuracy: release
+	@if [ -d "$(CORPUS)" ]; then \
+		python3 scripts/accuracy.py --ndrguard build-release/ndrguard --corpus $(CORPUS); \
+	else \
+		echo "accuracy: corpus $(CORPUS) not found (set CORPUS=DIR)"; exit 2; \
+	fi
+
+bench: release
+	@scripts/install-deps.sh bench
+	bench/bench-classify.sh build-release/ndrguard $(CORPUS) $(PASSES)
+
+fuzz:
+	@scripts/install-deps.sh fuzz
+	cmake --preset fuzz >/dev/null
+	cmake --build build-fuzz -j $(JOBS)
+	tests/fuzz/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-release build-fuzz

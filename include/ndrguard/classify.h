@@ -1,0 +1,131 @@
+/*
+ * classify.h - what kind of automatic message is this, and what does it say?
+ *
+ * The classifier takes one message, streamed in chunks of any size, and
+ * returns a verdict: its class (a failed delivery report, a delay warning,
+ * a success report, an auto-reply, a challenge/response, an antivirus
+ * notice, an abuse feedback report, a read receipt, or none of these), a
+ * confidence, one record per reported recipient (address, action, status,
+ * SMTP reply code, diagnostic text, reason in Sisimai's vocabulary,
+ * hard/soft), the reporting MTA, the headers of the returned original, and
+ * the evidence: every rule that fired and where.
+ *
+ * Structure decides first (RFC 3464 delivery-status, RFC 5965 feedback
+ * reports, RFC 8098 dispositions, RFC 3834 Auto-Submitted); tables of
+ * phrases matched in one pass (an Aho-Corasick automaton) decide for the
+ * many MTAs that write free text.  The returned original's body and
+ * attachments are never decoded.
+ *
+ * Memory: a classifier owns fixed buffers (lib/util/limits.h); a message of
+ * any size is classified in constant memory.  Nothing is allocated between
+ * ng_classifier_new() and ng_classifier_free().
+ *
+ * Thread-safety: one classifier per thread; the rule tables inside are
+ * immutable, and separate classifiers share nothing.
+ */
+#ifndef NDRGUARD_CLASSIFY_H
+#define NDRGUARD_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ng_class {
+	NG_CLASS_NONE = 0,
+	NG_CLASS_NDR,
+	NG_CLASS_DELAY,
+	NG_CLASS_SUCCESS,
+	NG_CLASS_AUTOREPLY,
+	NG_CLASS_CHALLENGE,
+	NG_CLASS_AV_NOTICE,
+	NG_CLASS_FEEDBACK,
+	NG_CLASS_MDN,
+};
+
+/* "ndr", "delay", ..., "none". */
+const char *ng_class_name(enum ng_class c);
+/* True for the classes that are backscatter when aimed at a forged sender. */
+bool ng_class_is_bounce(enum ng_class c);
+
+#define NG_RCPT_ADDR_LEN 320
+#define NG_RCPT_DIAG_LEN 1024
+#define NG_FIELD_LEN     256
+
+typedef struct ng_rcpt {
+	char address[NG_RCPT_ADDR_LEN];
+	char action[16];  /* failed, delayed, delivered, relayed, expanded; "" unknown */
+	char status[16];  /* "5.1.1"; "" unknown */
+	int reply_code;   /* 550; 0 unknown */
+	const char *reason; /* static string, NULL unknown */
+	bool hard;
+	char diagnostic[NG_RCPT_DIAG_LEN];
+} ng_rcpt;
+
+typedef struct ng_evidence {
+	const char *rule;  /* static: "dsn:action", "phrase:bounce", ... */
+	const char *where; /* static: "header:subject", "part:2", "body", ... */
+	char detail[96];
+} ng_evidence;
+
+#define NG_ORIG_RECEIVED 16
+#define NG_ORIG_DKIM     8
+
+typedef struct ng_original {
+	bool present;
+	char message_id[NG_FIELD_LEN];
+	char from[NG_FIELD_LEN];
+	char to[NG_FIELD_LEN];
+	char subject[NG_FIELD_LEN];
+	char date[NG_FIELD_LEN];
+	char received[NG_ORIG_RECEIVED][NG_FIELD_LEN * 2];
+	unsigned nreceived;
+	char dkim_domains[NG_ORIG_DKIM][128];
+	unsigned ndkim;
+} ng_original;
+
+#define NG_VERDICT_RCPTS    64
+#define NG_VERDICT_EVIDENCE 24
+
+typedef struct ng_verdict {
+	enum ng_class cls;
+	double confidence;
+	ng_rcpt rcpt[NG_VERDICT_RCPTS];
+	unsigned nrcpt;
+	char reporting_mta[NG_FIELD_LEN];
+	char feedback_type[32]; /* ARF Feedback-Type, "" otherwise */
+	ng_original original;
+	ng_evidence ev[NG_VERDICT_EVIDENCE];
+	unsigned nev;
+} ng_verdict;
+
+/* What the SMTP envelope said, when the caller knows it. */
+typedef struct ng_envelope {
+	const char *sender; /* NULL: unknown; "": the null sender <> */
+} ng_envelope;
+
+typedef struct ng_classifier ng_classifier;
+
+/* Create a classifier (builds its pattern automata); NULL when out of memory. */
+ng_classifier *ng_classifier_new(void);
+void ng_classifier_free(ng_classifier *c);
+
+/* Start a message; env may be NULL. */
+void ng_classify_begin(ng_classifier *c, const ng_envelope *env);
+/* Push bytes of the message. */
+void ng_classify_feed(ng_classifier *c, const void *data, size_t len);
+/* End the message and return the verdict, valid until the next begin. */
+const ng_verdict *ng_classify_end(ng_classifier *c);
+
+/* Classify a message held in memory (begin + feed + end). */
+const ng_verdict *ng_classify_buffer(ng_classifier *c, const void *data, size_t len,
+				     const ng_envelope *env);
+
+/*
+ * The verdict as one line of JSON (no newline) appended to out, an ng_buf
+ * from lib/util/buf.h: keys source, class, confidence, recipients,
+ * reporting_mta, original, evidence; unknown values are null.  source is
+ * the caller's name for the message (a path, "mbox:N", "-").
+ */
+struct ng_buf;
+void ng_verdict_json(const ng_verdict *v, const char *source, struct ng_buf *out);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * decide.c - from the collected signals to the verdict.
+ *
+ * Order: structure first (feedback report, disposition notification, a
+ * delivery-status part with recipients), then the weighed phrases of
+ * Subject, From and text together with the recipients found in the text.
+ * Every recipient gets its status, reply code and diagnostic from the best
+ * source available, then its reason from lib/classify/reason.c.
+ */
+#include "classify/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static unsigned score(const ng_classifier *c, enum ng_signal s)
+{
+	return c->sig[NG_PLACE_SUBJECT][s] + c->sig[NG_PLACE_FROM][s] + c->sig[NG_PLACE_BODY][s];
+}
+
+static int cand_index(const ng_classifier *c, const char *addr)
+{
+	for (unsigned i = 0; i < c->ncand; i++)
+		if (strcasecmp(c->cand[i].addr, addr) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Fill status, reply code, reason and hard/soft of one recipient. */
+static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
+{
+	char st[16];
+	const char *d = r->diagnostic;
+	size_t dl = strlen(d);
+
+	if (dl > 0 && ng_text_find_status(d, dl, st, sizeof(st))) {
+		/* a generic x.0.0 in the DSN yields to a precise code in the text */
+		size_t sl = strlen(r->status);
+		if (r->status[0] == '\0' ||
+		    (sl >= 4 && strcmp(r->status + sl - 4, ".0.0") == 0 && st[0] == r->status[0] &&
+		     strcmp(st + 1, ".0.0") != 0))
+			copy(r->status, sizeof(r->status), st);
+	}
+	if (r->reply_code == 0 && dl > 0)
+		r->reply_code = ng_text_find_reply(d, dl);
+
+	ng_reason_out out;
+	const char *text = d;
+	size_t tl = dl;
+	if (tl == 0) {
+		text = c->text_all;
+		tl = strlen(text);
+	}
+	ng_reasons_judge(c->reasons, text, tl, r->status[0] ? r->status : NULL, r->reply_code,
+			 delayed, &out);
+	r->reason = out.reason;
+	r->hard = out.hard;
+	if (out.rule != NULL)
+		ng_cl_evidence(c, "reason", "recipient", out.rule, strlen(out.rule));
+}
+
+static ng_rcpt *new_rcpt(ng_classifier *c, const char *addr)
+{
+	if (c->v.nrcpt >= NG_VERDICT_RCPTS)
+		return NULL;
+	ng_rcpt *r = &c->v.rcpt[c->v.nrcpt++];
+	memset(r, 0, offsetof(ng_rcpt, diagnostic) + 1);
+	copy(r->address, sizeof(r->address), addr);
+	return r;
+}
+
+static void rcpts_from_dsn(ng_classifier *c)
+{
+	for (unsigned i = 0; i < c->ndsn; i++) {
+		const struct dsn_group *g = &c->dsn[i];
+		const char *addr = g->final_rcpt;
+		if (strchr(addr, '@') == NULL && strchr(g->orig_rcpt, '@') != NULL)
+			addr = g->orig_rcpt;
+		bool dup = false;
+		for (unsigned j = 0; j < c->v.nrcpt; j++)
+			if (strcasecmp(c->v.rcpt[j].address, addr) == 0 &&
+			    strcmp(c->v.rcpt[j].action, g->action) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		ng_rcpt *r = new_rcpt(c, addr);
+		if (r == NULL)
+			return;
+		copy(r->action, sizeof(r->action), g->action);
+		copy(r->status, sizeof(r->status), g->status);
+		copy(r->diagnostic, sizeof(r->diagnostic), g->diag);
+		if (r->action[0] == '\0') {
+			const char *a = r->status[0] == '5'   ? "failed"
+					: r->status[0] == '4' ? "delayed"
+					: r->status[0] == '2' ? "delivered"
+							      : "";
+			copy(r->action, sizeof(r->action), a);
+		}
+		/* the text often says more than a bare DSN field */
+		int k = cand_index(c, addr);
+		if (k < 0 && g->orig_rcpt[0] != '\0')
+			k = cand_index(c, g->orig_rcpt);
+		if (k >= 0 && c->cand[k].diag[0] != '\0' &&
+		    (r->diagnostic[0] == '\0' || strlen(r->diagnostic) < 12))
+			copy(r->diagnostic, sizeof(r->diagnostic), c->cand[k].diag);
+		if (r->diagnostic[0] == '\0' && c->ndsn == 1 && c->ncand == 1)
+			copy(r->diagnostic, sizeof(r->diagnostic), c->cand[0].diag);
+	}
+}
+
+static void rcpts_from_text(ng_classifier *c, const char *action)
+{
+	int best = 0;
+	for (unsigned i = 0; i < c->ncand; i++)
+		if (c->cand[i].strength > best)
+			best = c->cand[i].strength;
+	for (unsigned i = 0; i < c->ncand; i++) {
+		const struct cand *k = &c->cand[i];
+		if (k->strength < best && !(best >= 2 && k->strength >= 2))
+			continue;
+		ng_rcpt *r = new_rcpt(c, k->addr);
+		if (r == NULL)
+			return;
+		copy(r->action, sizeof(r->action), action);
+		copy(r->diagnostic, sizeof(r->diagnostic), k->diag[0] ? k->diag : c->text_all);
+	}
+	if (c->v.nrcpt == 0 && c->x_failed[0] != '\0') {
+		const char *s = c->x_failed;
+		size_t at, alen, from = 0;
+		while (ng_text_find_addr(s, strlen(s), from, &at, &alen)) {
+			char addr[NG_RCPT_ADDR_LEN];
+			ng_text_lower(addr, sizeof(addr), s + at, alen < sizeof(addr) ? alen : sizeof(addr) - 1);
+			from = at + alen;
+			ng_rcpt *r = new_rcpt(c, addr);
+			if (r == NULL)
+				return;
+			copy(r->action, sizeof(r->action), action);
+			copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
+		}
+	}
+}
+
+static void set_class(ng_classifier *c, enum ng_class cls, double conf)
+{
+	c->v.cls = cls;
+	c->v.confidence = conf;
+}
+
+/* One recipient for reports that are about the sender of this message. */
+static void self_rcpt(ng_classifier *c, const char *addr, const char *reason)
+{
+	ng_rcpt *r = new_rcpt(c, addr);
+	if (r != NULL)
+		r->reason = reason;
+}
+
+void ng_cl_decide(ng_classifier *c)
+{
+	ng_verdict *v = &c->v;
+	unsigned bounce = score(c, NG_SIG_BOUNCE);
+	unsigned delay = score(c, NG_SIG_DELAY);
+	unsigned success = score(c, NG_SIG_SUCCESS);
+	unsigned autoreply = score(c, NG_SIG_AUTOREPLY);
+	unsigned challenge = score(c, NG_SIG_CHALLENGE);
+	unsigned av = score(c, NG_SIG_AV);
+	bool bounce_sender = c->null_sender == 1 || c->null_return_path ||
+			     c->sig[NG_PLACE_FROM][NG_SIG_BOUNCE] >= 2;
+
+	copy(v->reporting_mta, sizeof(v->reporting_mta),
+	     c->dsn_reporting_mta[0] ? c->dsn_reporting_mta : c->first_by);
+
+	if (c->arf_part) {
+		set_class(c, NG_CLASS_FEEDBACK, 0.99);
+		const char *addr = c->arf_rcpt[0] ? c->arf_rcpt : "";
+		char tmp[NG_RCPT_ADDR_LEN];
+		if (addr[0] == '\0' && v->original.to[0] != '\0') {
+			size_t at, alen;
+			const char *t = v->original.to;
+			if (ng_text_find_addr(t, strlen(t), 0, &at, &alen)) {
+				ng_text_lower(tmp, sizeof(tmp), t + at, alen);
+				addr = tmp;
+			}
+		}
+		self_rcpt(c, addr, "feedback");
+		return;
+	}
+	if (c->mdn_part) {
+		set_class(c, NG_CLASS_MDN, 0.97);
+		for (unsigned i = 0; i < c->ndsn; i++)
+			self_rcpt(c, c->dsn[i].final_rcpt, NULL);
+		return;
+	}
+
+	if (c->ndsn > 0) {
+		rcpts_from_dsn(c);
+		unsigned failed = 0, delayed = 0, ok = 0;
+		for (unsigned i = 0; i < v->nrcpt; i++) {
+			const char *a = v->rcpt[i].action;
+			if (strcmp(a, "failed") == 0 || strncmp(a, "fail", 4) == 0)
+				failed++;
+			else if (strcmp(a, "delayed") == 0)
+				delayed++;
+			else if (strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 ||
+				 strcmp(a, "expanded") == 0)
+				ok++;
+			else
+				failed++; /* no usable action: a failure report */
+		}
+		if (failed > 0)
+			set_class(c, NG_CLASS_NDR, 0.98);
+		else if (delayed > 0)
+			set_class(c, NG_CLASS_DELAY, 0.98);
+		else
+			set_class(c, NG_CLASS_SUCCESS, 0.97);
+		ng_cl_evidence(c, "dsn:action", "delivery-status", ng_class_name(v->cls),
+			       strlen(ng_class_name(v->cls)));
+		for (unsigned i = 0; i < v->nrcpt; i++) {
+			ng_rcpt *r = &v->rcpt[i];
+			bool dl = strcmp(r->action, "delayed") == 0;
+			if (strcmp(r->action, "delivered") == 0 || strcmp(r->action, "relayed") == 0 ||
+			    strcmp(r->action, "expanded") == 0) {
+				r->reason = "delivered";
+				r->hard = false;
+				if (r->reply_code == 0)
+					r->reply_code =
+					    ng_text_find_reply(r->diagnostic, strlen(r->diagnostic));
+				continue;
+			}
+			finish_rcpt(c, r, dl);
+		}
+		return;
+	}
+
+	/* No structure: weigh the words. */
+	bool has_rcpt = false;
+	for (unsigned i = 0; i < c->ncand; i++)
+		if (c->cand[i].strength >= 2)
+			has_rcpt = true;
+	bool x_failed = c->x_failed[0] != '\0';
+	unsigned b = bounce + (x_failed ? 3 : 0) + (bounce_sender ? 2 : 0) + (has_rcpt ? 1 : 0);
+
+	if (challenge >= 3 && bounce < 5 && !x_failed) {
+		set_class(c, NG_CLASS_CHALLENGE, challenge >= 5 ? 0.9 : 0.7);
+		self_rcpt(c, c->from_addr, "challenge");
+		return;
+	}
+	if (c->sig[NG_PLACE_SUBJECT][NG_SIG_AV] >= 2 && av >= 4 && !x_failed) {
+		set_class(c, NG_CLASS_AV_NOTICE, 0.85);
+		for (unsigned i = 0; i < c->ncand; i++)
+			if (c->cand[i].strength >= 2)
+				self_rcpt(c, c->cand[i].addr, "virusdetected");
+		return;
+	}
+	bool is_autoreply = c->x_autoreply || c->sig[NG_PLACE_SUBJECT][NG_SIG_AUTOREPLY] >= 2 ||
+			    (c->auto_replied && autoreply >= 2);
+	if (b >= 5 && (c->ncand > 0 || x_failed || bounce >= 5) &&
+	    !(is_autoreply && c->sig[NG_PLACE_SUBJECT][NG_SIG_BOUNCE] == 0 && !bounce_sender)) {
+		bool is_delay = delay >= 3 && c->sig[NG_PLACE_SUBJECT][NG_SIG_BOUNCE] < 3 &&
+				c->sig[NG_PLACE_BODY][NG_SIG_BOUNCE] < 3;
+		bool is_success = success >= 3 && bounce < 5;
+		const char *action = is_success ? "delivered" : is_delay ? "delayed" : "failed";
+		set_class(c, is_success ? NG_CLASS_SUCCESS : is_delay ? NG_CLASS_DELAY : NG_CLASS_NDR,
+			  b >= 8 ? 0.9 : 0.75);
+		rcpts_from_text(c, action);
+		for (unsigned i = 0; i < v->nrcpt; i++)
+			finish_rcpt(c, &v->rcpt[i], is_delay);
+		return;
+	}
+	if (is_autoreply || (c->auto_replied && !c->bulk)) {
+		set_class(c, NG_CLASS_AUTOREPLY, is_autoreply ? 0.9 : 0.6);
+		self_rcpt(c, c->from_addr, "vacation");
+		return;
+	}
+	if (challenge >= 3 && !c->bulk) {
+		set_class(c, NG_CLASS_CHALLENGE, 0.6);
+		self_rcpt(c, c->from_addr, "challenge");
+		return;
+	}
+	set_class(c, NG_CLASS_NONE, b >= 3 ? 0.6 : 0.9);
+}

@@ -1,0 +1,110 @@
+/*
+ * internal.h - the classifier's state, shared by its files and nobody else.
+ *
+ * classify.c  MIME events, header handling, public API
+ * dsn.c       message/delivery-status, feedback-report, disposition fields
+ * freetext.c  notification text: phrases, recipient candidates, inline original
+ * decide.c    the verdict from all of the above
+ */
+#ifndef NG_CLASSIFY_INTERNAL_H
+#define NG_CLASSIFY_INTERNAL_H
+
+#include <ndrguard/classify.h>
+#include <ndrguard/mime.h>
+
+#include "classify/reason.h"
+#include "classify/rules.h"
+#include "classify/text.h"
+#include "util/limits.h"
+
+#include <stddef.h>
+
+enum role { ROLE_NONE = 0, ROLE_TEXT, ROLE_DSN, ROLE_ARF, ROLE_MDN };
+
+/* A recipient as a DSN group or the free text describes it. */
+struct cand {
+	char addr[NG_RCPT_ADDR_LEN];
+	int strength; /* 3: starts a line, 2: after "RCPT TO:" and the like, 1: anywhere */
+	char diag[NG_RCPT_DIAG_LEN];
+};
+
+#define NG_CANDS_MAX 64
+
+/* Fields of one DSN group (per-message or per-recipient). */
+struct dsn_group {
+	char final_rcpt[NG_RCPT_ADDR_LEN];
+	char orig_rcpt[NG_RCPT_ADDR_LEN];
+	char action[16];
+	char status[16];
+	char diag[NG_RCPT_DIAG_LEN];
+	char remote_mta[NG_FIELD_LEN];
+	bool any;
+	int last; /* which field a continuation line extends: 0 none, 1 diagnostic */
+};
+
+struct ng_classifier {
+	ng_mime *mime;
+	ng_reasons *reasons;
+	ng_rules rules;
+
+	/* Per-message state.  The large arrays are not cleared for each message:
+	 * their counts are (ng_classify_begin); the small fields from
+	 * null_sender to the end are cleared at once. */
+	ng_verdict v;
+	struct cand cand[NG_CANDS_MAX];
+	struct dsn_group dsn[NG_CANDS_MAX];
+	struct dsn_group grp;
+	char text_all[4096];         /* notification text, squeezed */
+	char lead[NG_RCPT_DIAG_LEN]; /* text before the first candidate */
+	char inline_hdr[2048];       /* a field of an inline original being unfolded */
+
+	int null_sender; /* -1 unknown, 0 no, 1 the envelope sender is <> */
+	char subject[512];
+	char from[256];
+	char from_addr[NG_RCPT_ADDR_LEN];
+	char to_addr[NG_RCPT_ADDR_LEN];
+	char first_by[NG_FIELD_LEN];
+	char x_failed[1024];
+	bool auto_replied, auto_generated, x_autoreply, bulk, null_return_path, report_dsn;
+
+	unsigned sig[NG_PLACE_COUNT][NG_SIG_COUNT];      /* highest weight seen */
+	unsigned sig_hits[NG_PLACE_COUNT][NG_SIG_COUNT]; /* number of phrase hits */
+	bool line_original;                              /* set by the scan of one line */
+
+	/* MIME roles. */
+	enum role role;
+	unsigned role_part;
+	unsigned orig_id;
+	unsigned text_parts, html_parts, dsn_parts;
+	bool arf_part, mdn_part, html, in_tag;
+
+	/* DSN parsing. */
+	char dsn_reporting_mta[NG_FIELD_LEN];
+	char arf_rcpt[NG_RCPT_ADDR_LEN];
+	char mdn_disposition[64];
+	unsigned ndsn;
+
+	/* Free text. */
+	unsigned ncand;
+	int cur; /* candidate collecting diagnostic lines, -1 none */
+	bool after_original, inline_headers, transcript;
+	unsigned text_lines;
+	unsigned inline_hdr_lines;
+};
+
+void ng_cl_evidence(ng_classifier *c, const char *rule, const char *where, const char *detail,
+		    size_t dlen);
+void ng_cl_scan(ng_classifier *c, enum ng_place place, const char *s, size_t len);
+void ng_cl_original_header(ng_classifier *c, const char *n, size_t nl, const char *v,
+			   size_t vl);
+
+void ng_cl_dsn_begin(ng_classifier *c);
+void ng_cl_dsn_line(ng_classifier *c, const char *s, size_t len);
+void ng_cl_dsn_end(ng_classifier *c);
+
+void ng_cl_text_line(ng_classifier *c, const char *s, size_t len);
+void ng_cl_text_end(ng_classifier *c);
+
+void ng_cl_decide(ng_classifier *c);
+
+#endif

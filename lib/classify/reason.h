@@ -1,0 +1,68 @@
+/*
+ * reason.h - bounce reason (Sisimai v5 vocabulary) and hard/soft from a
+ * recipient's diagnostic text, delivery status code and SMTP reply code.
+ *
+ * The decision is data-driven: tables of error phrases, each tagged with a
+ * reason, are compiled once into one Aho-Corasick automaton (lib/util/ac.h)
+ * and matched in one pass over the text; a table maps RFC 3463 status codes
+ * to reasons; a fixed priority order, modelled on Sisimai's, combines the
+ * two.  The reason names are the strings Sisimai reports ("userunknown",
+ * "mailboxfull", ..., "delivered", "onhold", "undefined"), so results can be
+ * compared with Sisimai's.
+ *
+ * ng_reasons_new() builds the tables; the object is immutable afterwards and
+ * may be shared by any number of threads.  Nothing is global.
+ */
+#ifndef NG_CLASSIFY_REASON_H
+#define NG_CLASSIFY_REASON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct ng_reasons ng_reasons;
+
+/*
+ * Compile the phrase tables.  Returns NULL when memory runs out.  The result
+ * is immutable and thread-safe; free it with ng_reasons_free().
+ */
+ng_reasons *ng_reasons_new(void);
+
+/* Free the tables.  NULL is allowed.  Rule strings handed out die with it. */
+void ng_reasons_free(ng_reasons *r);
+
+/*
+ * The verdict for one recipient.
+ *   reason: a static Sisimai reason name, never NULL.
+ *   hard:   true for a hard bounce (the address itself is bad: userunknown,
+ *           hostunknown, hasmoved; notaccept unless temporary).
+ *   rule:   short name of what decided, e.g. "text:user unknown",
+ *           "status:5.1.1", "reply:521", "default:onhold"; static or owned
+ *           by the ng_reasons object (valid until ng_reasons_free).
+ */
+typedef struct ng_reason_out {
+	const char *reason;
+	bool hard;
+	const char *rule;
+} ng_reason_out;
+
+/*
+ * Decide the reason for one recipient.
+ *   text:    the diagnostic text, any case, not necessarily NUL-terminated,
+ *            len bytes; may be empty or NULL with len 0.  Best: the whole
+ *            Diagnostic-Code value including its type ("smtp; 550 5.1.1
+ *            ... (in reply to RCPT TO command)"), or for bounces without a
+ *            DSN the free-text paragraph about this recipient, including any
+ *            "after RCPT TO" / "in reply to ... command" and "Remote host
+ *            said:" wording, which tells which SMTP command failed.
+ *   status:  the recipient's Status ("5.1.1"), or NULL/"" when none; when
+ *            NULL the first status-like code in text is used.  Sisimai's
+ *            pseudo codes (x.0.9nn) count as none.
+ *   reply:   SMTP reply code (550) or 0; when 0 a leading reply code in text
+ *            is used.
+ *   delayed: true for a delay DSN (Action: delayed).
+ * Never fails; out is always filled.  Thread-safe.
+ */
+void ng_reasons_judge(const ng_reasons *r, const char *text, size_t len, const char *status,
+                      int reply, bool delayed, ng_reason_out *out);
+
+#endif /* NG_CLASSIFY_REASON_H */

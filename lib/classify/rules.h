@@ -1,0 +1,49 @@
+/*
+ * rules.h - the phrase tables of the classifier, compiled into automata.
+ *
+ * Each table row is data: a phrase (matched case-insensitively, on text whose
+ * runs of white space were squeezed to one space), the signal it gives, and
+ * where it counts (Subject, From, notification text).  All rows of one
+ * place are compiled into one Aho-Corasick automaton and matched in a single
+ * pass, so adding phrases costs memory, not time per message.
+ */
+#ifndef NG_CLASSIFY_RULES_H
+#define NG_CLASSIFY_RULES_H
+
+#include <stdint.h>
+
+#include "util/ac.h"
+
+enum ng_signal {
+	NG_SIG_BOUNCE = 0, /* the message reports a delivery failure */
+	NG_SIG_DELAY,      /* ... a delay, still being retried */
+	NG_SIG_SUCCESS,    /* ... a successful delivery or relay */
+	NG_SIG_AUTOREPLY,  /* an out-of-office or vacation reply */
+	NG_SIG_CHALLENGE,  /* challenge/response: prove you are a sender */
+	NG_SIG_AV,         /* an antivirus notification */
+	NG_SIG_ORIGINAL,   /* a separator: the returned original follows */
+	NG_SIG_TRANSCRIPT, /* a separator: an SMTP transcript follows */
+	NG_SIG_NOTBOUNCE,  /* wording of ordinary mail that quotes bounce words */
+	NG_SIG_COUNT
+};
+
+enum ng_place { NG_PLACE_SUBJECT = 0, NG_PLACE_FROM, NG_PLACE_BODY, NG_PLACE_COUNT };
+
+typedef struct ng_rule {
+	const char *phrase;
+	uint8_t signal; /* enum ng_signal */
+	uint8_t weight; /* 1 weak, 2 normal, 3 decisive */
+} ng_rule;
+
+typedef struct ng_rules {
+	ng_ac *ac[NG_PLACE_COUNT];
+	const ng_rule *table[NG_PLACE_COUNT];
+} ng_rules;
+
+/* Build the automata; 0 or -1 when out of memory (then ng_rules_free). */
+int ng_rules_init(ng_rules *r);
+void ng_rules_free(ng_rules *r);
+
+const char *ng_signal_name(unsigned s);
+
+#endif

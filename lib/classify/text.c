@@ -1,0 +1,202 @@
+/*
+ * text.c - scanners for addresses and codes in delivery-report text.
+ */
+#include "classify/text.h"
+
+#include <string.h>
+#include <strings.h>
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_local_char(char c)
+{
+	return is_alnum(c) || (c != '\0' && strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL) ||
+	       (unsigned char)c >= 0x80;
+}
+
+static bool is_domain_char(char c)
+{
+	return is_alnum(c) || c == '.' || c == '-' || c == '_' || (unsigned char)c >= 0x80;
+}
+
+bool ng_text_find_addr(const char *s, size_t len, size_t from, size_t *at, size_t *alen)
+{
+	size_t i = from;
+
+	while (i < len) {
+		const char *a = memchr(s + i, '@', len - i);
+		if (a == NULL)
+			return false;
+		size_t pos = (size_t)(a - s);
+		size_t l = pos;
+		while (l > from && is_local_char(s[l - 1]))
+			l--;
+		while (l < pos && (s[l] == '.' || s[l] == '\'' || s[l] == '='))
+			l++; /* "=" of key=value, quotes, a dot are not the address */
+		size_t r = pos + 1;
+		bool bracket = r < len && s[r] == '[';
+		if (bracket) {
+			while (r < len && s[r] != ']')
+				r++;
+			if (r < len)
+				r++;
+		} else {
+			while (r < len && is_domain_char(s[r]))
+				r++;
+			while (r > pos + 1 && (s[r - 1] == '.' || s[r - 1] == '-'))
+				r--;
+		}
+		bool dot = bracket || memchr(s + pos + 1, '.', r - pos - 1) != NULL;
+		if (l < pos && r > pos + 2 && dot) {
+			*at = l;
+			*alen = r - l;
+			return true;
+		}
+		i = pos + 1;
+	}
+	return false;
+}
+
+bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap)
+{
+	for (size_t i = 0; i + 4 < len; i++) {
+		char c = s[i];
+		if (c != '2' && c != '4' && c != '5')
+			continue;
+		if (s[i + 1] != '.')
+			continue;
+		if (i > 0 && (is_alnum(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '-' ||
+			      s[i - 1] == '/' || s[i - 1] == ':'))
+			continue;
+		size_t k = i + 2;
+		size_t d1 = k;
+		while (k < len && is_digit(s[k]) && k - d1 < 3)
+			k++;
+		if (k == d1 || k >= len || s[k] != '.')
+			continue;
+		k++;
+		size_t d2 = k;
+		while (k < len && is_digit(s[k]) && k - d2 < 3)
+			k++;
+		if (k == d2)
+			continue;
+		if (k < len && (is_digit(s[k]) || (s[k] == '.' && k + 1 < len && is_digit(s[k + 1]))))
+			continue; /* an address or a version, not a status */
+		size_t n = k - i;
+		if (n >= cap)
+			return false;
+		memcpy(out, s + i, n);
+		out[n] = '\0';
+		return true;
+	}
+	return false;
+}
+
+int ng_text_find_reply(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		char c = s[i];
+		if (c != '2' && c != '4' && c != '5')
+			continue;
+		if (!is_digit(s[i + 1]) || !is_digit(s[i + 2]))
+			continue;
+		if (i > 0 && (is_alnum(s[i - 1]) || strchr(".-:/[#_+=", s[i - 1]) != NULL))
+			continue;
+		if (i + 3 < len && !(s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == ')' ||
+				     s[i + 3] == '\t' || s[i + 3] == ',' || s[i + 3] == '"' ||
+				     s[i + 3] == ']' || s[i + 3] == ';' || s[i + 3] == '\''))
+			continue;
+		if (s[i + 1] > '5')
+			continue;
+		return (c - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+	}
+	return 0;
+}
+
+size_t ng_text_squeeze(char *out, size_t cap, const char *s, size_t len)
+{
+	size_t o = 0;
+	bool space = true; /* drops leading white space */
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < len && o + 1 < cap; i++) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			if (!space)
+				out[o++] = ' ';
+			space = true;
+			continue;
+		}
+		space = false;
+		out[o++] = c;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return o;
+}
+
+void ng_text_append(char *buf, size_t cap, const char *s, size_t len)
+{
+	size_t n = strlen(buf);
+	if (n + 2 >= cap)
+		return;
+	if (n > 0)
+		buf[n++] = ' ';
+	ng_text_squeeze(buf + n, cap - n, s, len);
+	if (buf[n] == '\0' && n > 0)
+		buf[n - 1] = '\0';
+}
+
+size_t ng_text_dsn_addr(const char *v, size_t len, char *out, size_t cap)
+{
+	const char *semi = memchr(v, ';', len);
+	if (semi != NULL) {
+		len -= (size_t)(semi + 1 - v);
+		v = semi + 1;
+	}
+	while (len > 0 && (*v == ' ' || *v == '\t' || *v == '<' || *v == '"'))
+		v++, len--;
+	size_t n = 0;
+	while (n < len && v[n] != ' ' && v[n] != '\t' && v[n] != '>' && v[n] != '"' &&
+	       v[n] != '(')
+		n++;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return n;
+}
+
+void ng_text_lower(char *out, size_t cap, const char *s, size_t len)
+{
+	if (cap == 0)
+		return;
+	if (len >= cap)
+		len = cap - 1;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	out[len] = '\0';
+}
+
+bool ng_text_contains(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i + n <= len; i++)
+		if (strncasecmp(s + i, needle, n) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,42 @@
+/*
+ * text.h - small scanners for the free text of delivery reports: e-mail
+ * addresses, RFC 3463 status codes, SMTP reply codes, DSN field values.
+ *
+ * All work on (pointer, length) ranges and never read outside them; none
+ * allocates.  Shared by the DSN field parser and the free-text extractor.
+ */
+#ifndef NG_CLASSIFY_TEXT_H
+#define NG_CLASSIFY_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Find the next address "local@domain" in s[from..len); returns true and its
+ * start and length.  The domain needs a dot or brackets. */
+bool ng_text_find_addr(const char *s, size_t len, size_t from, size_t *at, size_t *alen);
+
+/* First RFC 3463 status ("5.1.1") in s; copies it to out (cap >= 16).
+ * Ignores parts of dotted quads and version numbers. */
+bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap);
+
+/* First SMTP reply code (2xx, 4xx, 5xx standing as a word) in s, or 0. */
+int ng_text_find_reply(const char *s, size_t len);
+
+/* Copy at most cap-1 bytes of s with runs of white space squeezed to one
+ * space and the ends trimmed; NUL-terminates; returns the length. */
+size_t ng_text_squeeze(char *out, size_t cap, const char *s, size_t len);
+
+/* Append " " + s (squeezed) to a NUL-terminated buffer of size cap. */
+void ng_text_append(char *buf, size_t cap, const char *s, size_t len);
+
+/* Value of a DSN address field: drops an "rfc822;" type, white space and
+ * angle brackets.  Copies to out; returns its length. */
+size_t ng_text_dsn_addr(const char *v, size_t len, char *out, size_t cap);
+
+/* Lower-case ASCII copy with NUL, at most cap-1 bytes. */
+void ng_text_lower(char *out, size_t cap, const char *s, size_t len);
+
+/* Case-insensitive: does s[0..len) contain needle (NUL-terminated, lower-case)? */
+bool ng_text_contains(const char *s, size_t len, const char *needle);
+
+#endif

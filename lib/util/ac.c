@@ -1,0 +1,364 @@
+/*
+ * ac.c - Aho-Corasick automaton compiled to a dense DFA over byte classes.
+ *
+ * Building phase: ng_ac_add() only records (folded) pattern bytes.  The
+ * work happens in ng_ac_build():
+ *
+ *   1. Byte classes.  Every byte that occurs in some folded pattern gets a
+ *      class of its own, all other bytes share class 0, and A-Z share the
+ *      class of a-z.  A phrase table of English error messages needs about
+ *      40 classes instead of 256, so a row of the table is small.
+ *   2. Trie.  Patterns are inserted into a transition table with one row
+ *      per state and one column per class.
+ *   3. Failure links, breadth first.  Missing transitions are filled from the
+ *      failure state's row, so the scan never follows a failure link: one
+ *      table load per input byte.
+ *   4. Outputs.  Each state's output list is its own patterns followed by the
+ *      outputs of its failure state, flattened into one array.
+ *   5. Renumbering.  States with outputs get the highest numbers, so the scan
+ *      loop tests "state >= first output state" without touching memory, and
+ *      table entries are stored premultiplied by the row length, so the
+ *      next-state load needs no multiplication.
+ *
+ * After a successful build the object is never written again, which is what
+ * makes concurrent scans safe.  All sizes are overflow-checked; every
+ * allocation failure returns -1 and leaves the object as it was.
+ */
+#include "util/ac.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ng_ac {
+	/* Building phase: patterns, folded, concatenated. */
+	unsigned char *pbytes; /* all patterns back to back */
+	size_t pbytes_len, pbytes_cap;
+	size_t *poff;  /* start of pattern i in pbytes; poff[npat] = end */
+	uint32_t *pid; /* caller's id of pattern i */
+	size_t npat, pcap;
+
+	/* Built automaton. */
+	bool built;
+	uint16_t nclass;    /* row length */
+	uint8_t cls[256];   /* byte -> class */
+	uint32_t *delta;    /* nstates * nclass entries, premultiplied targets */
+	uint32_t first_out; /* premultiplied id of the first state with outputs */
+	uint32_t *out_off;  /* per state with outputs: [k] .. [k+1] in out_ids */
+	uint32_t *out_ids;  /* flattened output lists */
+	size_t nstates;
+};
+
+static unsigned char fold(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* a * b without overflow, into *r; false on overflow. */
+static bool mul_ok(size_t a, size_t b, size_t *r)
+{
+	if (b != 0 && a > SIZE_MAX / b)
+		return false;
+	*r = a * b;
+	return true;
+}
+
+ng_ac *ng_ac_new(void)
+{
+	ng_ac *ac = calloc(1, sizeof(*ac));
+	if (ac == NULL)
+		return NULL;
+	ac->poff = malloc(sizeof(*ac->poff));
+	if (ac->poff == NULL) {
+		free(ac);
+		return NULL;
+	}
+	ac->poff[0] = 0;
+	return ac;
+}
+
+int ng_ac_add(ng_ac *ac, const char *pat, size_t len, uint32_t id)
+{
+	if (ac == NULL || ac->built || pat == NULL || len == 0)
+		return -1;
+	if (len > SIZE_MAX - ac->pbytes_len || ac->npat >= UINT32_MAX - 1)
+		return -1;
+	if (ac->pbytes_len + len > ac->pbytes_cap) {
+		size_t cap = ac->pbytes_cap ? ac->pbytes_cap : 256;
+		while (cap < ac->pbytes_len + len) {
+			if (cap > SIZE_MAX / 2)
+				return -1;
+			cap *= 2;
+		}
+		unsigned char *nb = realloc(ac->pbytes, cap);
+		if (nb == NULL)
+			return -1;
+		ac->pbytes = nb;
+		ac->pbytes_cap = cap;
+	}
+	if (ac->npat == ac->pcap) {
+		size_t cap = ac->pcap ? ac->pcap * 2 : 32, sz;
+		if (!mul_ok(cap + 1, sizeof(size_t), &sz))
+			return -1;
+		size_t *no = realloc(ac->poff, sz);
+		if (no == NULL)
+			return -1;
+		ac->poff = no;
+		if (!mul_ok(cap, sizeof(uint32_t), &sz))
+			return -1;
+		uint32_t *ni = realloc(ac->pid, sz);
+		if (ni == NULL)
+			return -1;
+		ac->pid = ni;
+		ac->pcap = cap;
+	}
+	for (size_t i = 0; i < len; i++)
+		ac->pbytes[ac->pbytes_len + i] = fold((unsigned char)pat[i]);
+	ac->pbytes_len += len;
+	ac->pid[ac->npat] = id;
+	ac->npat++;
+	ac->poff[ac->npat] = ac->pbytes_len;
+	return 0;
+}
+
+/* Scratch state of one build; freed whatever happens. */
+struct build {
+	uint32_t *trie;  /* nmax * nclass, plain state numbers, 0 = none */
+	uint32_t *fail;  /* per state */
+	uint32_t *queue; /* BFS order */
+	uint32_t *own;   /* per state: first own pattern + 1, 0 = none */
+	uint32_t *next;  /* per pattern: next own pattern of the same state + 1 */
+	uint32_t *cnt;   /* per state: flattened output count */
+	uint32_t *newid; /* per state: renumbered id */
+};
+
+static void build_free(struct build *b)
+{
+	free(b->trie);
+	free(b->fail);
+	free(b->queue);
+	free(b->own);
+	free(b->next);
+	free(b->cnt);
+	free(b->newid);
+}
+
+static int build_classes(ng_ac *ac)
+{
+	bool used[256] = {false};
+	for (size_t i = 0; i < ac->pbytes_len; i++)
+		used[ac->pbytes[i]] = true;
+	uint16_t n = 1;
+	uint8_t map[256] = {0};
+	for (int c = 0; c < 256; c++) {
+		if (used[c]) {
+			if (n > 255)
+				return -1; /* cannot happen: A-Z never used */
+			map[c] = (uint8_t)n++;
+		}
+	}
+	for (int c = 0; c < 256; c++)
+		ac->cls[c] = map[fold((unsigned char)c)];
+	ac->nclass = n;
+	return 0;
+}
+
+int ng_ac_build(ng_ac *ac)
+{
+	if (ac == NULL)
+		return -1;
+	if (ac->built)
+		return 0;
+	if (build_classes(ac) < 0)
+		return -1;
+
+	const size_t nc = ac->nclass;
+	size_t nmax = ac->pbytes_len + 1, cells, sz;
+	struct build b = {0};
+	int rc = -1;
+	uint32_t *delta = NULL, *out_off = NULL, *out_ids = NULL;
+
+	if (nmax > UINT32_MAX || !mul_ok(nmax, nc, &cells) || cells > UINT32_MAX)
+		goto out;
+	if (!mul_ok(cells, sizeof(uint32_t), &sz) ||
+	    (b.trie = calloc(cells, sizeof(uint32_t))) == NULL)
+		goto out;
+	b.fail = calloc(nmax, sizeof(uint32_t));
+	b.queue = calloc(nmax, sizeof(uint32_t));
+	b.own = calloc(nmax, sizeof(uint32_t));
+	b.next = calloc(ac->npat ? ac->npat : 1, sizeof(uint32_t));
+	b.cnt = calloc(nmax, sizeof(uint32_t));
+	b.newid = calloc(nmax, sizeof(uint32_t));
+	if (!b.fail || !b.queue || !b.own || !b.next || !b.cnt || !b.newid)
+		goto out;
+
+	/* 2. Trie.  Own outputs keep insertion order via a tail walk. */
+	uint32_t n = 1;
+	for (size_t p = 0; p < ac->npat; p++) {
+		uint32_t s = 0;
+		for (size_t i = ac->poff[p]; i < ac->poff[p + 1]; i++) {
+			uint32_t *t = &b.trie[(size_t)s * nc + ac->cls[ac->pbytes[i]]];
+			if (*t == 0)
+				*t = n++;
+			s = *t;
+		}
+		uint32_t *link = &b.own[s];
+		while (*link != 0)
+			link = &b.next[*link - 1];
+		*link = (uint32_t)p + 1;
+	}
+
+	/* 3. Failure links and the full goto function, breadth first. */
+	size_t qh = 0, qt = 0;
+	b.queue[qt++] = 0;
+	while (qh < qt) {
+		uint32_t s = b.queue[qh++];
+		uint32_t *row = &b.trie[(size_t)s * nc];
+		const uint32_t *frow = &b.trie[(size_t)b.fail[s] * nc];
+		for (size_t c = 0; c < nc; c++) {
+			uint32_t u = row[c];
+			if (u != 0) {
+				/* A trie child: it fails to where the failure state of
+				 * s goes on the same class; the root's children fail to
+				 * the root.  frow is complete: fail[s] came earlier. */
+				b.fail[u] = s == 0 ? 0 : frow[c];
+				b.queue[qt++] = u;
+			} else {
+				row[c] = s == 0 ? 0 : frow[c];
+			}
+		}
+	}
+
+	/* 4. Output counts in BFS order (a failure state precedes its users). */
+	size_t total = 0;
+	uint32_t nout = 0;
+	for (size_t k = 0; k < qt; k++) {
+		uint32_t s = b.queue[k];
+		uint32_t c = 0;
+		for (uint32_t p = b.own[s]; p != 0; p = b.next[p - 1])
+			c++;
+		if (s != 0) {
+			if (b.cnt[b.fail[s]] > UINT32_MAX - c)
+				goto out;
+			c += b.cnt[b.fail[s]];
+		}
+		b.cnt[s] = c;
+		if (c > 0) {
+			nout++;
+			if (total > SIZE_MAX - c)
+				goto out;
+			total += c;
+		}
+	}
+	if (total > UINT32_MAX)
+		goto out;
+
+	/* 5. Renumber: states without outputs first (root stays 0). */
+	uint32_t lo = 0, hi = n - nout;
+	for (uint32_t s = 0; s < n; s++)
+		b.newid[s] = b.cnt[s] ? hi++ : lo++;
+	if (!mul_ok(n, nc, &cells) || (delta = malloc(cells * sizeof(uint32_t))) == NULL)
+		goto out;
+	out_off = malloc(((size_t)nout + 1) * sizeof(uint32_t));
+	out_ids = malloc((total ? total : 1) * sizeof(uint32_t));
+	if (out_off == NULL || out_ids == NULL)
+		goto out;
+	for (uint32_t s = 0; s < n; s++) {
+		const uint32_t *src = &b.trie[(size_t)s * nc];
+		uint32_t *dst = &delta[(size_t)b.newid[s] * nc];
+		for (size_t c = 0; c < nc; c++)
+			dst[c] = b.newid[src[c]] * (uint32_t)nc;
+	}
+	/* Offsets in the new numbering, then fill in BFS order so that the
+	 * failure state's list is complete before it is copied. */
+	uint32_t base = n - nout;
+	size_t acc = 0;
+	for (uint32_t k = 0; k < nout; k++)
+		out_off[k] = 0;
+	for (uint32_t s = 0; s < n; s++)
+		if (b.cnt[s])
+			out_off[b.newid[s] - base] = b.cnt[s];
+	for (uint32_t k = 0; k < nout; k++) {
+		uint32_t c = out_off[k];
+		out_off[k] = (uint32_t)acc;
+		acc += c;
+	}
+	out_off[nout] = (uint32_t)acc;
+	for (size_t k = 0; k < qt; k++) {
+		uint32_t s = b.queue[k];
+		if (b.cnt[s] == 0)
+			continue;
+		uint32_t *dst = &out_ids[out_off[b.newid[s] - base]];
+		for (uint32_t p = b.own[s]; p != 0; p = b.next[p - 1])
+			*dst++ = ac->pid[p - 1];
+		uint32_t f = b.fail[s];
+		if (s != 0 && b.cnt[f] > 0) {
+			const uint32_t *fl = &out_ids[out_off[b.newid[f] - base]];
+			memcpy(dst, fl, (size_t)b.cnt[f] * sizeof(uint32_t));
+		}
+	}
+
+	ac->delta = delta;
+	ac->out_off = out_off;
+	ac->out_ids = out_ids;
+	ac->first_out = base * (uint32_t)nc;
+	ac->nstates = n;
+	ac->built = true;
+	delta = out_off = out_ids = NULL;
+	free(ac->pbytes);
+	free(ac->poff);
+	free(ac->pid);
+	ac->pbytes = NULL;
+	ac->poff = NULL;
+	ac->pid = NULL;
+	ac->pbytes_len = ac->pbytes_cap = ac->npat = ac->pcap = 0;
+	rc = 0;
+out:
+	free(delta);
+	free(out_off);
+	free(out_ids);
+	build_free(&b);
+	return rc;
+}
+
+int ng_ac_scan(const ng_ac *ac, const char *s, size_t len, ng_ac_hit_fn fn, void *ctx)
+{
+	if (ac == NULL || !ac->built || s == NULL || fn == NULL)
+		return 0;
+	const uint32_t *delta = ac->delta;
+	const uint8_t *cls = ac->cls;
+	const uint32_t first_out = ac->first_out;
+	const uint32_t nc = ac->nclass;
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t st = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		st = delta[st + cls[p[i]]];
+		if (__builtin_expect(st >= first_out, 0)) {
+			uint32_t k = (st - first_out) / nc;
+			for (uint32_t j = ac->out_off[k]; j < ac->out_off[k + 1]; j++)
+				if (fn(ctx, ac->out_ids[j], i + 1))
+					return 1;
+		}
+	}
+	return 0;
+}
+
+void ng_ac_free(ng_ac *ac)
+{
+	if (ac == NULL)
+		return;
+	free(ac->pbytes);
+	free(ac->poff);
+	free(ac->pid);
+	free(ac->delta);
+	free(ac->out_off);
+	free(ac->out_ids);
+	free(ac);
+}
+
+size_t ng_ac_states(const ng_ac *ac)
+{
+	return (ac != NULL && ac->built) ? ac->nstates : 0;
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages a ndrguard target needs.
+#
+# Usage: scripts/install-deps.sh GROUP...   (build, check, bench, fuzz)
+# Only packages that are missing are installed; when nothing is missing,
+# apt-get is not called at all, so repeated `make check` runs stay fast.
+set -eu
+
+pkgs_build="gcc make cmake pkg-config libc6-dev"
+pkgs_check="$pkgs_build libcmocka-dev libgmime-3.0-dev python3 clang libclang-rt-14-dev"
+pkgs_bench="$pkgs_build python3 libsisimai-perl"
+pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
+
+want=""
+for g in "$@"; do
+	case "$g" in
+	build) want="$want $pkgs_build" ;;
+	check) want="$want $pkgs_check" ;;
+	bench) want="$want $pkgs_bench" ;;
+	fuzz) want="$want $pkgs_fuzz" ;;
+	*) echo "install-deps: unknown group '$g'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	case " $missing " in *" $p "*) continue ;; esac
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,18 @@
+/*
+ * cli.h - the subcommands of the one ndrguard executable.
+ *
+ * Exit codes (DESIGN.md): 0 success, 2 usage or configuration error,
+ * 3 runtime failure; yes/no commands exit 0 for yes and 1 for no.
+ */
+#ifndef NG_CLI_H
+#define NG_CLI_H
+
+#define NG_EXIT_OK      0
+#define NG_EXIT_NO      1
+#define NG_EXIT_USAGE   2
+#define NG_EXIT_RUNTIME 3
+
+int ng_cmd_classify(int argc, char **argv);
+void ng_help_classify(void);
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * cmd_classify.c - `ndrguard classify [--format json|text|none] PATH...`
+ *
+ * PATH is a message file, a Maildir (its new/ and cur/), a directory of
+ * message files, an mbox, or "-" for standard input.  Files are streamed
+ * into the classifier in 64 KiB chunks: a message of any size is classified
+ * in constant memory.  An mbox is split at "From " lines that follow a blank
+ * line (or start the file); a file named *.eml is always one message, its
+ * first "From " line an envelope line.
+ *
+ * Output: one JSON object per message (--format json), a table (text, the
+ * default), or nothing (none: for benchmarks with --repeat N, which
+ * classifies every input N times in one process).
+ */
+#include "cli.h"
+
+#include <ndrguard/classify.h>
+
+#include "util/buf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum format { FMT_TEXT, FMT_JSON, FMT_NONE };
+
+struct run {
+	ng_classifier *cl;
+	enum format fmt;
+	bool force_mbox;
+	ng_buf out;
+	unsigned long messages;
+	unsigned long errors;
+	bool header_done;
+};
+
+void ng_help_classify(void)
+{
+	printf("usage: ndrguard classify [--format json|text|none] [--mbox] [--repeat N] PATH...\n"
+	       "\n"
+	       "Classify each message: ndr (failed delivery report), delay, success,\n"
+	       "autoreply, challenge, av-notice, feedback (ARF), mdn (read receipt) or none,\n"
+	       "with per-recipient status, SMTP reply code, reason and hard/soft, the\n"
+	       "reporting MTA, the returned original's headers and the evidence.\n"
+	       "\n"
+	       "PATH: a message file, a Maildir, a directory of message files, an mbox,\n"
+	       "or - for standard input.\n"
+	       "\n"
+	       "  --format json   one JSON object per message (keys: source, class,\n"
+	       "                  confidence, recipients, reporting_mta, original, evidence)\n"
+	       "  --format text   a table (the default)\n"
+	       "  --format none   no output (with --repeat, for benchmarks)\n"
+	       "  --mbox          read every file as an mbox, even *.eml\n"
+	       "  --repeat N      classify every input N times (benchmarks)\n"
+	       "\n"
+	       "Exit: 0 all paths read, 3 a path could not be read, 2 usage error.\n");
+}
+
+static const char *shorten(const char *s, size_t max, char *tmp, size_t cap)
+{
+	size_t n = strlen(s);
+	if (n <= max || max + 1 > cap)
+		return s;
+	snprintf(tmp, cap, "...%s", s + n - (max - 3));
+	return tmp;
+}
+
+static void emit(struct run *r, const ng_verdict *v, const char *source)
+{
+	r->messages++;
+	if (r->fmt == FMT_NONE)
+		return;
+	if (r->fmt == FMT_JSON) {
+		ng_buf_reset(&r->out);
+		ng_verdict_json(v, source, &r->out);
+		ng_buf_append(&r->out, "\n", 1);
+		if (r->out.data)
+			fwrite(r->out.data, 1, r->out.len, stdout);
+		return;
+	}
+	if (!r->header_done) {
+		printf("%-36s %-9s %4s  %-32s %-7s %-4s %-15s %s\n", "SOURCE", "CLASS", "CONF",
+		       "RECIPIENT", "STATUS", "CODE", "REASON", "HARD");
+		r->header_done = true;
+	}
+	char t1[64], t2[64], code[16];
+	const char *src = shorten(source, 36, t1, sizeof(t1));
+	if (v->nrcpt == 0) {
+		printf("%-36s %-9s %4.2f  %-32s %-7s %-4s %-15s %s\n", src, ng_class_name(v->cls),
+		       v->confidence, "-", "-", "-", "-", "-");
+		return;
+	}
+	for (unsigned i = 0; i < v->nrcpt; i++) {
+		const ng_rcpt *rc = &v->rcpt[i];
+		if (rc->reply_code > 0)
+			snprintf(code, sizeof(code), "%d", rc->reply_code);
+		else
+			snprintf(code, sizeof(code), "-");
+		printf("%-36s %-9s %4.2f  %-32s %-7s %-4s %-15s %s\n", i == 0 ? src : "",
+		       i == 0 ? ng_class_name(v->cls) : "", v->confidence,
+		       rc->address[0] ? shorten(rc->address, 32, t2, sizeof(t2)) : "-",
+		       rc->status[0] ? rc->status : "-", code, rc->reason ? rc->reason : "-",
+		       rc->reason == NULL || v->cls != NG_CLASS_NDR ? "-"
+		       : rc->hard                                   ? "hard"
+								    : "soft");
+	}
+}
+
+/*
+ * The mbox splitter: a push state machine over the bytes of the file.
+ * Every line start is examined for "From " (held back until 5 bytes are
+ * known); a separator after a blank line ends one message and starts the
+ * next.  The separator line itself is not part of the message.
+ */
+struct mbox {
+	struct run *r;
+	const char *path;
+	unsigned n;        /* messages started */
+	bool in_msg;
+	bool line_start;
+	bool skip_line;    /* inside a separator line */
+	bool prev_blank;   /* the previous line was empty */
+	bool cur_nonblank; /* the current line has content */
+	char pend[5];
+	size_t npend;
+};
+
+static void mbox_end(struct mbox *m)
+{
+	if (!m->in_msg)
+		return;
+	char src[4096];
+	const ng_verdict *v = ng_classify_end(m->r->cl);
+	snprintf(src, sizeof(src), "%s:%u", m->path, m->n);
+	emit(m->r, v, src);
+	m->in_msg = false;
+}
+
+static void mbox_begin(struct mbox *m)
+{
+	mbox_end(m);
+	ng_classify_begin(m->r->cl, NULL);
+	m->in_msg = true;
+	m->n++;
+}
+
+static void mbox_bytes(struct mbox *m, const char *s, size_t n)
+{
+	if (!m->in_msg)
+		mbox_begin(m); /* text before the first separator */
+	ng_classify_feed(m->r->cl, s, n);
+}
+
+static void mbox_feed(struct mbox *m, const char *s, size_t len)
+{
+	while (len > 0) {
+		if (m->line_start) {
+			/* gather up to 5 bytes to decide about "From " */
+			while (len > 0 && m->npend < 5 && s[0] != '\n') {
+				m->pend[m->npend++] = *s++;
+				len--;
+			}
+			if (m->npend < 5 && len == 0)
+				return;
+			m->line_start = false;
+			if (m->npend == 5 && memcmp(m->pend, "From ", 5) == 0 &&
+			    (m->prev_blank || m->n == 0)) {
+				mbox_begin(m);
+				m->skip_line = true;
+			} else {
+				m->cur_nonblank = !(m->npend == 0 ||
+						    (m->npend == 1 && m->pend[0] == '\r'));
+				if (m->npend > 0)
+					mbox_bytes(m, m->pend, m->npend);
+			}
+			m->npend = 0;
+			continue;
+		}
+		const char *nl = memchr(s, '\n', len);
+		size_t take = nl ? (size_t)(nl - s) + 1 : len;
+		if (!m->skip_line) {
+			for (size_t i = 0; i < take; i++)
+				if (s[i] != '\n' && s[i] != '\r') {
+					m->cur_nonblank = true;
+					break;
+				}
+			mbox_bytes(m, s, take);
+		}
+		s += take;
+		len -= take;
+		if (nl != NULL) {
+			m->prev_blank = !m->cur_nonblank && !m->skip_line;
+			m->skip_line = false;
+			m->cur_nonblank = false;
+			m->line_start = true;
+		}
+	}
+}
+
+static bool looks_like_mbox(FILE *f)
+{
+	char head[5];
+	size_t n = fread(head, 1, sizeof(head), f);
+	rewind(f);
+	return n == 5 && memcmp(head, "From ", 5) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int classify_stream(struct run *r, FILE *f, const char *path, const char *source)
+{
+	static char chunk[65536];
+	size_t n;
+	bool mbox = r->force_mbox || (f != stdin && !ends_with(path, ".eml") && looks_like_mbox(f));
+
+	if (mbox) {
+		struct mbox m = {.r = r, .path = path, .line_start = true};
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			mbox_feed(&m, chunk, n);
+		if (m.npend > 0) {
+			mbox_bytes(&m, m.pend, m.npend);
+		}
+		mbox_end(&m);
+	} else {
+		ng_classify_begin(r->cl, NULL);
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			ng_classify_feed(r->cl, chunk, n);
+		emit(r, ng_classify_end(r->cl), source);
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "ndrguard: classify: %s: read error: %s\n", path, strerror(errno));
+		r->errors++;
+		return -1;
+	}
+	return 0;
+}
+
+static int classify_file(struct run *r, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
+		r->errors++;
+		return -1;
+	}
+	int rc = classify_stream(r, f, path, path);
+	fclose(f);
+	return rc;
+}
+
+static int skip_dot(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* Every regular file of a directory, in name order. */
+static void classify_dir_files(struct run *r, const char *dir)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, skip_dot, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "ndrguard: classify: %s: %s\n", dir, strerror(errno));
+		r->errors++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			classify_file(r, path);
+		free(list[i]);
+	}
+	free(list);
+}
+
+static void classify_path(struct run *r, const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0) {
+		classify_stream(r, stdin, "-", "-");
+		return;
+	}
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
+		r->errors++;
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		classify_file(r, path);
+		return;
+	}
+	char sub[4096];
+	struct stat st2;
+	snprintf(sub, sizeof(sub), "%s/cur", path);
+	bool maildir = stat(sub, &st2) == 0 && S_ISDIR(st2.st_mode);
+	if (maildir) {
+		snprintf(sub, sizeof(sub), "%s/new", path);
+		if (stat(sub, &st2) == 0 && S_ISDIR(st2.st_mode))
+			classify_dir_files(r, sub);
+		snprintf(sub, sizeof(sub), "%s/cur", path);
+		classify_dir_files(r, sub);
+		return;
+	}
+	classify_dir_files(r, path);
+}
+
+int ng_cmd_classify(int argc, char **argv)
+{
+	struct run r = {.fmt = FMT_TEXT};
+	unsigned long repeat = 1;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
+			if (++i >= argc)
+				goto usage;
+			a = argv[i];
+			if (strcmp(a, "json") == 0)
+				r.fmt = FMT_JSON;
+			else if (strcmp(a, "text") == 0)
+				r.fmt = FMT_TEXT;
+			else if (strcmp(a, "none") == 0)
+				r.fmt = FMT_NONE;
+			else {
+				fprintf(stderr, "ndrguard: classify: unknown format '%s'\n", a);
+				return NG_EXIT_USAGE;
+			}
+		} else if (strncmp(a, "--format=", 9) == 0) {
+			const char *fv = a + 9;
+			if (strcmp(fv, "json") == 0)
+				r.fmt = FMT_JSON;
+			else if (strcmp(fv, "text") == 0)
+				r.fmt = FMT_TEXT;
+			else if (strcmp(fv, "none") == 0)
+				r.fmt = FMT_NONE;
+			else {
+				fprintf(stderr, "ndrguard: classify: unknown format '%s'\n", fv);
+				return NG_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--repeat") == 0) {
+			if (++i >= argc)
+				goto usage;
+			char *end;
+			errno = 0;
+			repeat = strtoul(argv[i], &end, 10);
+			if (errno != 0 || *end != '\0' || repeat == 0 || repeat > 1000000) {
+				fprintf(stderr, "ndrguard: classify: bad --repeat '%s'\n", argv[i]);
+				return NG_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--mbox") == 0) {
+			r.force_mbox = true;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			ng_help_classify();
+			return NG_EXIT_OK;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "ndrguard: classify: unknown option '%s'\n", a);
+			goto usage;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc)
+		goto usage;
+
+	r.cl = ng_classifier_new();
+	if (r.cl == NULL) {
+		fprintf(stderr, "ndrguard: classify: out of memory\n");
+		return NG_EXIT_RUNTIME;
+	}
+	ng_buf_init(&r.out, 1 << 20);
+	for (unsigned long pass = 0; pass < repeat; pass++)
+		for (int k = i; k < argc; k++)
+			classify_path(&r, argv[k]);
+	fflush(stdout);
+	ng_buf_free(&r.out);
+	ng_classifier_free(r.cl);
+	return r.errors > 0 ? NG_EXIT_RUNTIME : NG_EXIT_OK;
+usage:
+	fprintf(stderr, "usage: ndrguard classify [--format json|text|none] [--mbox] [--repeat N] "
+			"PATH...\n");
+	return NG_EXIT_USAGE;
+}
