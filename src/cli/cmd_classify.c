@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum format { FMT_TEXT, FMT_JSON, FMT_NONE };
 
@@ -200,41 +202,59 @@ static void mbox_feed(struct mbox *m, const char *s, size_t len)
 	}
 }
 
-static bool looks_like_mbox(FILE *f)
-{
-	char head[5];
-	size_t n = fread(head, 1, sizeof(head), f);
-	rewind(f);
-	return n == 5 && memcmp(head, "From ", 5) == 0;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static int classify_stream(struct run *r, FILE *f, const char *path, const char *source)
+/* Read up to cap bytes (less only at end of file); -1 on error. */
+static ssize_t read_full(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	while (got < cap) {
+		ssize_t n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Classify what fd delivers.  Plain read(2) into one static buffer: for the
+ * many small files of a bounce mailbox, stdio's extra fstat and copies cost
+ * more than the classification itself.
+ */
+static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox)
 {
 	static char chunk[65536];
-	size_t n;
-	bool mbox = r->force_mbox || (f != stdin && !ends_with(path, ".eml") && looks_like_mbox(f));
+	ssize_t n = read_full(fd, chunk, sizeof(chunk));
+	bool mbox = r->force_mbox ||
+		    (may_be_mbox && n >= 5 && memcmp(chunk, "From ", 5) == 0);
 
 	if (mbox) {
 		struct mbox m = {.r = r, .path = path, .line_start = true};
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			mbox_feed(&m, chunk, n);
-		if (m.npend > 0) {
-			mbox_bytes(&m, m.pend, m.npend);
+		while (n > 0) {
+			mbox_feed(&m, chunk, (size_t)n);
+			n = read_full(fd, chunk, sizeof(chunk));
 		}
+		if (m.npend > 0)
+			mbox_bytes(&m, m.pend, m.npend);
 		mbox_end(&m);
 	} else {
 		ng_classify_begin(r->cl, NULL);
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			ng_classify_feed(r->cl, chunk, n);
-		emit(r, ng_classify_end(r->cl), source);
+		while (n > 0) {
+			ng_classify_feed(r->cl, chunk, (size_t)n);
+			n = n == (ssize_t)sizeof(chunk) ? read_full(fd, chunk, sizeof(chunk)) : 0;
+		}
+		emit(r, ng_classify_end(r->cl), path);
 	}
-	if (ferror(f)) {
+	if (n < 0) {
 		fprintf(stderr, "ndrguard: classify: %s: read error: %s\n", path, strerror(errno));
 		r->errors++;
 		return -1;
@@ -242,17 +262,33 @@ static int classify_stream(struct run *r, FILE *f, const char *path, const char 
 	return 0;
 }
 
-static int classify_file(struct run *r, const char *path)
+static void classify_dir_files(struct run *r, const char *dir);
+static void classify_dir(struct run *r, const char *path);
+
+/* A path: a file, or a directory (Maildir or plain); reports what fails. */
+static void classify_file_or_dir(struct run *r, const char *path, bool top)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
 		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
 		r->errors++;
-		return -1;
+		return;
 	}
-	int rc = classify_stream(r, f, path, path);
-	fclose(f);
-	return rc;
+	if (fstat(fd, &st) != 0) {
+		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
+		r->errors++;
+		close(fd);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		if (top)
+			classify_dir(r, path);
+		return;
+	}
+	classify_fd(r, fd, path, !ends_with(path, ".eml"));
+	close(fd);
 }
 
 static int skip_dot(const struct dirent *d)
@@ -272,45 +308,41 @@ static void classify_dir_files(struct run *r, const char *dir)
 	}
 	for (int i = 0; i < n; i++) {
 		char path[4096];
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			classify_file(r, path);
+		size_t dl = strlen(dir);
+		bool slash = dl > 0 && dir[dl - 1] == '/';
+		snprintf(path, sizeof(path), "%s%s%s", dir, slash ? "" : "/", list[i]->d_name);
+		if (list[i]->d_type == DT_REG || list[i]->d_type == DT_UNKNOWN ||
+		    list[i]->d_type == DT_LNK)
+			classify_file_or_dir(r, path, false);
 		free(list[i]);
 	}
 	free(list);
 }
 
-static void classify_path(struct run *r, const char *path)
+/* A directory: a Maildir (new/ then cur/), or a folder of message files. */
+static void classify_dir(struct run *r, const char *path)
 {
+	char sub[4096];
 	struct stat st;
 
-	if (strcmp(path, "-") == 0) {
-		classify_stream(r, stdin, "-", "-");
-		return;
-	}
-	if (stat(path, &st) != 0) {
-		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
-		r->errors++;
-		return;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		classify_file(r, path);
-		return;
-	}
-	char sub[4096];
-	struct stat st2;
 	snprintf(sub, sizeof(sub), "%s/cur", path);
-	bool maildir = stat(sub, &st2) == 0 && S_ISDIR(st2.st_mode);
-	if (maildir) {
+	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(sub, sizeof(sub), "%s/new", path);
-		if (stat(sub, &st2) == 0 && S_ISDIR(st2.st_mode))
+		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
 			classify_dir_files(r, sub);
 		snprintf(sub, sizeof(sub), "%s/cur", path);
 		classify_dir_files(r, sub);
 		return;
 	}
 	classify_dir_files(r, path);
+}
+
+static void classify_path(struct run *r, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		classify_fd(r, STDIN_FILENO, "-", false);
+	else
+		classify_file_or_dir(r, path, true);
 }
 
 int ng_cmd_classify(int argc, char **argv)
