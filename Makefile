@@ -11,12 +11,12 @@ all: build
 
 build:
 	@scripts/install-deps.sh build
-	cmake --preset dev >/dev/null
+	cmake --preset dev -DNG_TESTS=OFF >/dev/null
 	cmake --build build -j $(JOBS)
 
 release:
 	@scripts/install-deps.sh build
-	cmake --preset release >/dev/null
+	cmake --preset release -DNG_TESTS=OFF >/dev/null
 	cmake --build build-release -j $(JOBS)
 
 demo: build
@@ -24,9 +24,9 @@ demo: build
 
 check:
 	@scripts/install-deps.sh check
-	cmake --preset release >/dev/null
+	cmake --preset release -DNG_TESTS=OFF >/dev/null
 	cmake --build build-release -j $(JOBS)
-	cmake --preset dev -DNG_RELEASE_BIN=$(CURDIR)/build-release/ndrguard >/dev/null
+	cmake --preset dev -DNG_TESTS=ON -DNG_RELEASE_BIN=$(CURDIR)/build-release/ndrguard >/dev/null
 	cmake --build build -j $(JOBS)
 	cd build && ctest --output-on-failure -j $(JOBS)
 
@@ -48,6 +48,7 @@ fuzz:
 	tests/fuzz/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
+	@scripts/install-deps.sh format
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-deps.sh - install the Debian packages a ndrguard target needs.
 #
-# Usage: scripts/install-deps.sh GROUP...   (build, check, bench, fuzz)
+# Usage: scripts/install-deps.sh GROUP...   (build, check, bench, fuzz, format)
 # Only packages that are missing are installed; when nothing is missing,
 # apt-get is not called at all, so repeated `make check` runs stay fast.
 set -eu
@@ -10,6 +10,7 @@ pkgs_build="gcc make cmake pkg-config libc6-dev"
 pkgs_check="$pkgs_build libcmocka-dev libgmime-3.0-dev python3 clang libclang-rt-14-dev"
 pkgs_bench="$pkgs_build python3 libsisimai-perl"
 pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
+pkgs_format="clang-format"
 
 want=""
 for g in "$@"; do
@@ -18,6 +19,7 @@ for g in "$@"; do
 	check) want="$want $pkgs_check" ;;
 	bench) want="$want $pkgs_bench" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
+	format) want="$want $pkgs_format" ;;
 	*) echo "install-deps: unknown group '$g'" >&2; exit 2 ;;
 	esac
 done
