@@ -123,7 +123,8 @@ const ng_verdict *ng_classify_buffer(ng_classifier *c, const void *data, size_t 
  * The verdict as one line of JSON (no newline) appended to out, an ng_buf
  * from lib/util/buf.h: keys source, class, confidence, recipients,
  * reporting_mta, original, evidence; unknown values are null.  source is
- * the caller's name for the message (a path, "mbox:N", "-").
+ * the caller's name for the message (a path, "PATH:N" for the Nth message
+ * of an mbox, "-").  reply_code is written as a string ("550").
  */
 struct ng_buf;
 void ng_verdict_json(const ng_verdict *v, const char *source, struct ng_buf *out);

@@ -71,15 +71,17 @@ static int on_phrase(void *ctx, uint32_t id, size_t end)
 	if (r->weight > *score)
 		*score = r->weight;
 	s->c->sig_hits[s->place][r->signal]++;
-	if (r->signal == NG_SIG_ORIGINAL)
-		s->c->line_original = true;
-	if (r->weight >= 2 && r->signal != NG_SIG_ORIGINAL && r->signal != NG_SIG_NOTBOUNCE) {
+	if (r->signal == NG_SIG_ORIGINAL && r->weight >= 2)
+		s->c->line_original = true; /* weight 1: "the original message was received at" */
+	if (r->weight >= 2 && r->signal != NG_SIG_ORIGINAL && r->signal != NG_SIG_NOTBOUNCE &&
+	    r->signal != NG_SIG_JSON && r->signal != NG_SIG_RCPTLIST) {
 		static const char *const where[NG_PLACE_COUNT] = {"header:subject", "header:from",
 								  "text"};
 		static const char *const rules[NG_SIG_COUNT] = {
 			"phrase:bounce",    "phrase:delay",     "phrase:success",
 			"phrase:autoreply", "phrase:challenge", "phrase:av",
-			"phrase:original",  "phrase:transcript", "phrase:ordinary"};
+"phrase:original",  "phrase:transcript", "phrase:ordinary",
+			"phrase:json",      "phrase:rcptlist"};
 		ng_cl_evidence(s->c, rules[r->signal], where[s->place], r->phrase,
 			       strlen(r->phrase));
 	}
@@ -163,6 +165,11 @@ void ng_cl_original_header(ng_classifier *c, const char *n, size_t nl, const cha
 			copy_field(o->received[o->nreceived++], sizeof(o->received[0]), v, vl);
 	} else if (name_is(n, nl, "dkim-signature")) {
 		add_dkim_domain(o, v, vl);
+	} else if (name_is(n, nl, "x-hmxmroriginalrecipient")) {
+		/* Microsoft's complaint loop (JMRP) returns the reported message
+		 * with this header instead of a message/feedback-report part */
+		c->jmrp = true;
+		ng_cl_feedback_rcpt(c, v, vl);
 	}
 }
 
@@ -196,6 +203,9 @@ static void top_header(ng_classifier *c, const char *n, size_t nl, const char *v
 		   name_is(n, nl, "x-ms-exchange-inbox-rules-loop")) {
 		if (!name_is(n, nl, "x-auto-response-suppress"))
 			c->x_autoreply = true;
+	} else if (name_is(n, nl, "x-apple-unsubscribe")) {
+		if (ng_text_contains(v, vl, "true"))
+			c->unsubscribe = true;
 	} else if (name_is(n, nl, "precedence")) {
 		if (ng_text_contains(v, vl, "auto_reply") || ng_text_contains(v, vl, "auto-reply"))
 			c->x_autoreply = true;
@@ -379,9 +389,11 @@ void ng_classify_begin(ng_classifier *c, const ng_envelope *env)
 	memset(&c->grp, 0, sizeof(c->grp));
 	c->text_all[0] = '\0';
 	c->lead[0] = '\0';
+	c->pending[0] = '\0';
 	c->inline_hdr[0] = '\0';
 	memset(&c->null_sender, 0, sizeof(*c) - offsetof(ng_classifier, null_sender));
 	c->cur = -1;
+	c->ses_cur = -1;
 	c->null_sender = -1;
 	if (env != NULL && env->sender != NULL) {
 		const char *s = env->sender;

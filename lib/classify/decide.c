@@ -43,15 +43,23 @@ static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 	size_t dl = strlen(d);
 
 	if (dl > 0 && ng_text_find_status(d, dl, st, sizeof(st))) {
-		/* a generic x.0.0 in the DSN yields to a precise code in the text */
+		/* The code the remote server gave (in the diagnostic) is more
+		 * precise than the one the reporting MTA chose for its Status
+		 * field (often a generic 5.0.0 or 4.4.7), unless it is generic. */
 		size_t sl = strlen(r->status);
+		bool generic = strcmp(st + 1, ".0.0") == 0;
 		if (r->status[0] == '\0' ||
-		    (sl >= 4 && strcmp(r->status + sl - 4, ".0.0") == 0 && st[0] == r->status[0] &&
-		     strcmp(st + 1, ".0.0") != 0))
+		    !generic || (sl >= 4 && strcmp(r->status + sl - 4, ".0.0") == 0))
 			copy(r->status, sizeof(r->status), st);
 	}
 	if (r->reply_code == 0 && dl > 0)
 		r->reply_code = ng_text_find_reply(d, dl);
+	/* A reply code of another class than the status ("554 4.4.7 Message
+	 * expired ... <421 4.4.2 Connection timed out>", a 220 greeting) is not
+	 * this recipient's answer: take one of the status's class, or none. */
+	if (r->reply_code != 0 && (r->status[0] == '4' || r->status[0] == '5') &&
+	    r->reply_code / 100 != r->status[0] - '0')
+		r->reply_code = ng_text_find_reply_class(d, dl, r->status[0]);
 
 	ng_reason_out out;
 	const char *text = d;
@@ -114,17 +122,37 @@ static void rcpts_from_dsn(ng_classifier *c)
 			copy(r->diagnostic, sizeof(r->diagnostic), c->cand[k].diag);
 		if (r->diagnostic[0] == '\0' && c->ndsn == 1 && c->ncand == 1)
 			copy(r->diagnostic, sizeof(r->diagnostic), c->cand[0].diag);
+		/* a transcript in the text may hold the reply code the DSN lacks */
+		if (k < 0 && c->ndsn == 1 && c->ncand == 1)
+			k = 0;
+		const char *d = r->diagnostic;
+		if (k >= 0 && d != c->cand[k].diag && ng_text_find_reply(d, strlen(d)) == 0) {
+			const char *t = c->cand[k].diag;
+			r->reply_code = ng_text_find_reply(t, strlen(t));
+			if (r->status[0] == '\0' && ng_text_find_status(t, strlen(t), r->status,
+									sizeof(r->status)) == false)
+				r->status[0] = '\0';
+		}
 	}
 }
 
 static void rcpts_from_text(ng_classifier *c, const char *action)
 {
+	/* When the text announces a list ("the following addresses failed:")
+	 * and strong candidates follow it, addresses before it (the sender,
+	 * the original's To:) are not recipients. */
+	bool listed = false;
+	for (unsigned i = 0; i < c->ncand; i++)
+		if (c->cand[i].listed && c->cand[i].strength >= 2)
+			listed = true;
 	int best = 0;
 	for (unsigned i = 0; i < c->ncand; i++)
-		if (c->cand[i].strength > best)
+		if (c->cand[i].strength > best && (!listed || c->cand[i].listed))
 			best = c->cand[i].strength;
 	for (unsigned i = 0; i < c->ncand; i++) {
 		const struct cand *k = &c->cand[i];
+		if (listed && !k->listed)
+			continue;
 		if (k->strength < best && !(best >= 2 && k->strength >= 2))
 			continue;
 		ng_rcpt *r = new_rcpt(c, k->addr);
@@ -132,6 +160,22 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 			return;
 		copy(r->action, sizeof(r->action), action);
 		copy(r->diagnostic, sizeof(r->diagnostic), k->diag[0] ? k->diag : c->text_all);
+	}
+	if (c->v.nrcpt == 0 && c->x_failed[0] == '\0' && c->v.original.to[0] != '\0') {
+		/* nothing in the text names a recipient: the returned original's
+		 * To: (when it names one address) is the best guess */
+		const char *t = c->v.original.to;
+		size_t at, alen, at2, alen2;
+		if (ng_text_find_addr(t, strlen(t), 0, &at, &alen) &&
+		    !ng_text_find_addr(t, strlen(t), at + alen, &at2, &alen2)) {
+			char addr[NG_RCPT_ADDR_LEN];
+			ng_text_lower(addr, sizeof(addr), t + at, alen);
+			ng_rcpt *r = new_rcpt(c, addr);
+			if (r != NULL) {
+				copy(r->action, sizeof(r->action), action);
+				copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
+			}
+		}
 	}
 	if (c->v.nrcpt == 0 && c->x_failed[0] != '\0') {
 		const char *s = c->x_failed;
@@ -147,6 +191,14 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 			copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
 		}
 	}
+}
+
+/* Actions of a success report; "deliverable" is what address verification
+ * (Postfix sendmail -bv) reports. */
+static bool action_ok(const char *a)
+{
+	return strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 ||
+	       strcmp(a, "expanded") == 0 || strcmp(a, "deliverable") == 0;
 }
 
 static void set_class(ng_classifier *c, enum ng_class cls, double conf)
@@ -178,8 +230,15 @@ void ng_cl_decide(ng_classifier *c)
 	copy(v->reporting_mta, sizeof(v->reporting_mta),
 	     c->dsn_reporting_mta[0] ? c->dsn_reporting_mta : c->first_by);
 
-	if (c->arf_part) {
-		set_class(c, NG_CLASS_FEEDBACK, 0.99);
+	if (c->arf_part || (c->jmrp && c->ndsn > 0 && !c->report_dsn)) {
+		set_class(c, NG_CLASS_FEEDBACK, c->arf_part ? 0.99 : 0.9);
+		if (c->jmrp && !c->arf_part && c->v.feedback_type[0] == '\0')
+			copy(c->v.feedback_type, sizeof(c->v.feedback_type), "abuse");
+		/* one recipient per Original-Rcpt-To (or SES complained recipient) */
+		for (unsigned i = 0; i < c->ndsn; i++)
+			self_rcpt(c, c->dsn[i].final_rcpt, "feedback");
+		if (v->nrcpt > 0)
+			return;
 		const char *addr = c->arf_rcpt[0] ? c->arf_rcpt : "";
 		char tmp[NG_RCPT_ADDR_LEN];
 		if (addr[0] == '\0' && v->original.to[0] != '\0') {
@@ -191,6 +250,14 @@ void ng_cl_decide(ng_classifier *c)
 			}
 		}
 		self_rcpt(c, addr, "feedback");
+		return;
+	}
+	if (c->unsubscribe && c->ndsn == 0 && !c->report_dsn) {
+		/* a mail client's one-click unsubscribe: an opt-out complaint
+		 * by the sender of this message */
+		set_class(c, NG_CLASS_FEEDBACK, 0.8);
+		copy(c->v.feedback_type, sizeof(c->v.feedback_type), "opt-out");
+		self_rcpt(c, c->from_addr, "feedback");
 		return;
 	}
 	if (c->mdn_part) {
@@ -209,8 +276,7 @@ void ng_cl_decide(ng_classifier *c)
 				failed++;
 			else if (strcmp(a, "delayed") == 0)
 				delayed++;
-			else if (strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 ||
-				 strcmp(a, "expanded") == 0)
+			else if (action_ok(a))
 				ok++;
 			else
 				failed++; /* no usable action: a failure report */
@@ -226,8 +292,7 @@ void ng_cl_decide(ng_classifier *c)
 		for (unsigned i = 0; i < v->nrcpt; i++) {
 			ng_rcpt *r = &v->rcpt[i];
 			bool dl = strcmp(r->action, "delayed") == 0;
-			if (strcmp(r->action, "delivered") == 0 || strcmp(r->action, "relayed") == 0 ||
-			    strcmp(r->action, "expanded") == 0) {
+			if (action_ok(r->action)) {
 				r->reason = "delivered";
 				r->hard = false;
 				if (r->reply_code == 0)

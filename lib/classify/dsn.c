@@ -7,6 +7,11 @@
  * that start with white space continue the previous field (long
  * Diagnostic-Code texts are folded).  Some MTAs forget the blank line
  * between blocks; a second Final-Recipient in one block starts a new one.
+ *
+ * Amazon SES sends the same facts as a JSON notification in a text/plain
+ * body ("notificationType": Bounce, Complaint or Delivery), sometimes
+ * wrapped, with escaped quotes, in an SNS envelope.  ng_cl_json_line() reads
+ * the few keys that matter, line by line, into the same DSN groups.
  */
 #include "classify/internal.h"
 
@@ -54,8 +59,11 @@ static void dsn_field(ng_classifier *c, const char *n, size_t nl, const char *v,
 		char addr[NG_RCPT_ADDR_LEN];
 		ng_text_dsn_addr(v, vl, addr, sizeof(addr));
 		if (c->role == ROLE_ARF) {
+			/* every Original-Rcpt-To is a recipient of the reported message */
 			if (c->arf_rcpt[0] == '\0')
 				memcpy(c->arf_rcpt, addr, sizeof(addr));
+			if (!field_is(n, nl, "x-actual-recipient"))
+				ng_cl_feedback_rcpt(c, addr, strlen(addr));
 			return;
 		}
 		if (field_is(n, nl, "x-actual-recipient")) {
@@ -138,4 +146,184 @@ void ng_cl_dsn_line(ng_classifier *c, const char *s, size_t len)
 void ng_cl_dsn_end(ng_classifier *c)
 {
 	end_group(c);
+}
+
+void ng_cl_feedback_rcpt(ng_classifier *c, const char *addr, size_t len)
+{
+	char a[NG_RCPT_ADDR_LEN];
+
+	ng_text_dsn_addr(addr, len, a, sizeof(a));
+	if (strchr(a, '@') == NULL)
+		return;
+	for (unsigned i = 0; i < c->ndsn; i++)
+		if (strcasecmp(c->dsn[i].final_rcpt, a) == 0)
+			return;
+	if (c->ndsn >= NG_CANDS_MAX)
+		return;
+	struct dsn_group *g = &c->dsn[c->ndsn++];
+	memset(g, 0, sizeof(*g));
+	memcpy(g->final_rcpt, a, sizeof(a));
+	g->any = true;
+}
+
+/* ----- Amazon SES JSON notifications ----- */
+
+/* Does s[i..) hold the JSON key `key` (after its opening quote), followed
+ * by its closing quote (maybe escaped) and a colon?  Returns the index after
+ * the colon and white space, or 0. */
+static size_t json_key(const char *s, size_t len, size_t i, const char *key)
+{
+	size_t kl = strlen(key);
+	if (len - i < kl || memcmp(s + i, key, kl) != 0)
+		return 0;
+	i += kl;
+	if (i < len && s[i] == '\\')
+		i++;
+	if (i >= len || s[i] != '"')
+		return 0;
+	i++;
+	while (i < len && s[i] == ' ')
+		i++;
+	if (i >= len || s[i] != ':')
+		return 0;
+	i++;
+	while (i < len && s[i] == ' ')
+		i++;
+	return i;
+}
+
+/* A string value at s[i..): its start and length (the quotes, escaped or
+ * not, excluded); returns the index after it, or 0 when it is no string. */
+static size_t json_str(const char *s, size_t len, size_t i, size_t *vat, size_t *vl)
+{
+	if (i < len && s[i] == '\\')
+		i++;
+	if (i >= len || s[i] != '"')
+		return 0;
+	i++;
+	size_t st = i;
+	while (i < len && s[i] != '"' && s[i] != '\\')
+		i++;
+	*vat = st;
+	*vl = i - st;
+	return i;
+}
+
+static struct dsn_group *ses_group(ng_classifier *c, const char *a, size_t al, const char *action)
+{
+	if (c->ndsn >= NG_CANDS_MAX)
+		return NULL;
+	struct dsn_group *g = &c->dsn[c->ndsn];
+	memset(g, 0, sizeof(*g));
+	ng_text_dsn_addr(a, al, g->final_rcpt, sizeof(g->final_rcpt));
+	if (strchr(g->final_rcpt, '@') == NULL)
+		return NULL;
+	memcpy(g->action, action, strlen(action) + 1);
+	g->any = true;
+	c->ses_cur = (int)c->ndsn++;
+	return g;
+}
+
+static bool val_is(const char *s, size_t vl, const char *want)
+{
+	return vl == strlen(want) && strncasecmp(s, want, vl) == 0;
+}
+
+void ng_cl_json_line(ng_classifier *c, const char *s, size_t len)
+{
+	static const char *const keys[] = {
+		"notificationType", "emailAddress", "action",      "status",
+		"diagnosticCode",   "recipients",   "smtpResponse", "complaintFeedbackType",
+		"reportingMTA",
+	};
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '"')
+			continue;
+		size_t k = 0, v = 0;
+		for (; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if ((v = json_key(s, len, i + 1, keys[k])) != 0)
+				break;
+		if (v == 0)
+			continue;
+		size_t vat = 0, vl = 0, end;
+		if (k == 5 && v < len && s[v] == '[') {
+			/* "recipients": ["a", "b"] of a delivery */
+			size_t j = v + 1;
+			while (c->ses_kind == 3 && (end = json_str(s, len, j, &vat, &vl)) != 0) {
+				ses_group(c, s + vat, vl, "delivered");
+				j = end + 1;
+				if (j < len && s[j] == '"')
+					j++;
+				while (j < len && (s[j] == ',' || s[j] == ' '))
+					j++;
+			}
+			i = j > i ? j - 1 : i;
+			continue;
+		}
+		end = json_str(s, len, v, &vat, &vl);
+		if (end == 0)
+			continue;
+		i = end;
+		const char *val = s + vat;
+		struct dsn_group *g = c->ses_cur >= 0 ? &c->dsn[c->ses_cur] : NULL;
+		switch (k) {
+		case 0:
+			c->ses_kind = val_is(val, vl, "bounce")      ? 1
+				      : val_is(val, vl, "complaint") ? 2
+				      : val_is(val, vl, "delivery")  ? 3
+								     : c->ses_kind;
+			if (c->ses_kind == 2)
+				c->arf_part = true;
+			break;
+		case 1:
+			if (c->ses_kind == 1)
+				ses_group(c, val, vl, "failed");
+			else if (c->ses_kind == 2)
+				ng_cl_feedback_rcpt(c, val, vl);
+			break;
+		case 2:
+			if (g != NULL && c->ses_kind == 1)
+				ng_text_lower(g->action, sizeof(g->action), val, vl);
+			break;
+		case 3:
+			if (g != NULL && c->ses_kind == 1) {
+				char st[16];
+				if (ng_text_find_status(val, vl, st, sizeof(st)))
+					memcpy(g->status, st, sizeof(st));
+			}
+			break;
+		case 4:
+			if (g != NULL && c->ses_kind == 1)
+				set(g->diag, sizeof(g->diag), val, vl);
+			break;
+		case 6:
+			/* one SMTP response for all recipients of a delivery */
+			for (unsigned j = 0; c->ses_kind == 3 && j < c->ndsn; j++) {
+				struct dsn_group *d = &c->dsn[j];
+				set(d->diag, sizeof(d->diag), val, vl);
+				char st[16];
+				if (ng_text_find_status(val, vl, st, sizeof(st)))
+					memcpy(d->status, st, sizeof(st));
+			}
+			break;
+		case 7:
+			if (c->ses_kind == 2)
+				ng_text_lower(c->v.feedback_type, sizeof(c->v.feedback_type), val,
+					      vl);
+			break;
+		case 8:
+			if (c->dsn_reporting_mta[0] == '\0') {
+				const char *semi = memchr(val, ';', vl);
+				if (semi != NULL) {
+					vl -= (size_t)(semi + 1 - val);
+					val = semi + 1;
+				}
+				set(c->dsn_reporting_mta, sizeof(c->dsn_reporting_mta), val, vl);
+			}
+			break;
+		default:
+			break;
+		}
+	}
 }

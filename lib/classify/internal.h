@@ -25,6 +25,7 @@ enum role { ROLE_NONE = 0, ROLE_TEXT, ROLE_DSN, ROLE_ARF, ROLE_MDN };
 struct cand {
 	char addr[NG_RCPT_ADDR_LEN];
 	int strength; /* 3: starts a line, 2: after "RCPT TO:" and the like, 1: anywhere */
+	bool listed;  /* seen after "the following addresses failed" and the like */
 	char diag[NG_RCPT_DIAG_LEN];
 };
 
@@ -56,6 +57,7 @@ struct ng_classifier {
 	struct dsn_group grp;
 	char text_all[4096];         /* notification text, squeezed */
 	char lead[NG_RCPT_DIAG_LEN]; /* text before the first candidate */
+	char pending[NG_RCPT_DIAG_LEN]; /* SMTP transcript waiting for its recipient */
 	char inline_hdr[2048];       /* a field of an inline original being unfolded */
 
 	int null_sender; /* -1 unknown, 0 no, 1 the envelope sender is <> */
@@ -66,6 +68,10 @@ struct ng_classifier {
 	char first_by[NG_FIELD_LEN];
 	char x_failed[1024];
 	bool auto_replied, auto_generated, x_autoreply, bulk, null_return_path, report_dsn;
+	bool jmrp;        /* Microsoft JMRP complaint: X-HmXmrOriginalRecipient in the original */
+	bool unsubscribe; /* a one-click opt-out request (X-Apple-Unsubscribe) */
+	int ses_kind;     /* Amazon SES JSON notification: 0 none, 1 bounce, 2 complaint, 3 delivery */
+	int ses_cur;      /* DSN group the SES recipient fields fill, -1 none */
 
 	unsigned sig[NG_PLACE_COUNT][NG_SIG_COUNT];      /* highest weight seen */
 	unsigned sig_hits[NG_PLACE_COUNT][NG_SIG_COUNT]; /* number of phrase hits */
@@ -88,6 +94,7 @@ struct ng_classifier {
 	unsigned ncand;
 	int cur; /* candidate collecting diagnostic lines, -1 none */
 	bool after_original, inline_headers, transcript;
+	bool alias_next; /* the line ended with "(expanded from": an alias follows */
 	unsigned text_lines;
 	unsigned inline_hdr_lines;
 };
@@ -103,6 +110,9 @@ void ng_cl_dsn_line(ng_classifier *c, const char *s, size_t len);
 void ng_cl_dsn_end(ng_classifier *c);
 
 void ng_cl_text_line(ng_classifier *c, const char *s, size_t len);
+void ng_cl_json_line(ng_classifier *c, const char *s, size_t len);
+/* Add a feedback-report recipient (deduplicated); kept in c->dsn. */
+void ng_cl_feedback_rcpt(ng_classifier *c, const char *addr, size_t len);
 void ng_cl_text_end(ng_classifier *c);
 
 void ng_cl_decide(ng_classifier *c);

@@ -54,6 +54,14 @@ typedef struct ng_reason_out {
  *            DSN the free-text paragraph about this recipient, including any
  *            "after RCPT TO" / "in reply to ... command" and "Remote host
  *            said:" wording, which tells which SMTP command failed.
+ *            The command matters: "user unknown" answering DATA is
+ *            "filtered" (soft), answering RCPT TO "userunknown" (hard).  When
+ *            the DSN's Diagnostic-Code lacks it but the human-readable part
+ *            or an SMTP transcript has it (Postfix "(in reply to RCPT TO
+ *            command)", Sendmail ">>> DATA", qmail "RCPT TO response", Exim
+ *            "after end of data"), append that wording to the text.
+ *            Multi-line replies should be joined with their continuation
+ *            prefixes ("550-5.2.1 ") removed.
  *   status:  the recipient's Status ("5.1.1"), or NULL/"" when none; when
  *            NULL the first status-like code in text is used.  Sisimai's
  *            pseudo codes (x.0.9nn) count as none.
@@ -64,5 +72,92 @@ typedef struct ng_reason_out {
  */
 void ng_reasons_judge(const ng_reasons *r, const char *text, size_t len, const char *status,
                       int reply, bool delayed, ng_reason_out *out);
+
+/*
+ * Internal to reason.c and reason_tables.c (which holds the data tables);
+ * nothing else should define NG_REASON_INTERNAL.
+ */
+#ifdef NG_REASON_INTERNAL
+#include <stdint.h>
+
+/* Reasons.  The order here is only an index; priorities are in reason.c. */
+enum {
+	R_NONE = 0,
+	R_USERUNKNOWN,
+	R_MAILBOXFULL,
+	R_HOSTUNKNOWN,
+	R_FILTERED,
+	R_REJECTED,
+	R_BLOCKED,
+	R_SPAMDETECTED,
+	R_EXPIRED,
+	R_SUSPEND,
+	R_REQUIREPTR,
+	R_AUTHFAILURE,
+	R_BADREPUTATION,
+	R_NOTCOMPLIANTRFC,
+	R_SPEEDING,
+	R_FAILEDSTARTTLS,
+	R_MESGTOOBIG,
+	R_EXCEEDLIMIT,
+	R_NORELAYING,
+	R_NETWORKERROR,
+	R_SYSTEMERROR,
+	R_SYSTEMFULL,
+	R_NOTACCEPT,
+	R_SECURITYERROR,
+	R_TOOMANYCONN,
+	R_SYNTAXERROR,
+	R_VIRUSDETECTED,
+	R_POLICYVIOLATION,
+	R_HASMOVED,
+	R_CONTENTERROR,
+	R_MAILERERROR,
+	R_ONHOLD,
+	R_UNDEFINED,
+	R_DELIVERED,
+	R_VACATION,
+	R_COUNT
+};
+
+/* Context markers share the automaton with the phrases. */
+enum {
+	M_NONE = 0,
+	M_CMD_CONN,
+	M_CMD_HELO,
+	M_CMD_STARTTLS,
+	M_CMD_MAIL,
+	M_CMD_RCPT,
+	M_CMD_DATA,
+	M_XUNIX,
+	M_COUNT
+};
+
+/*
+ * One phrase: either a plain substring (b == NULL) or an ordered pair (a
+ * then b).  Exactly one of reason / marker is set.
+ */
+struct phrase {
+	const char *a;
+	const char *b;
+	uint8_t reason;
+	uint8_t marker;
+	bool veto;   /* a wording that must NOT count as evidence for reason */
+	bool strong; /* an MTA's fixed wording that decides the reason alone */
+};
+
+/* RFC 3463 status -> reason, Sisimai's vocabulary.  Unlisted codes: none. */
+struct status_rule {
+	const char *code;
+	uint8_t reason;
+	const char *rule;
+};
+
+extern const struct phrase ng_reason_phrases[];
+extern const size_t ng_reason_nphrases;
+extern const struct status_rule ng_reason_status_rules[];
+extern const size_t ng_reason_nstatus_rules;
+
+#endif /* NG_REASON_INTERNAL */
 
 #endif /* NG_CLASSIFY_REASON_H */

@@ -126,6 +126,7 @@ static const ng_rule from_rules[] = {
 	{"maildelivery", NG_SIG_BOUNCE, 3},
 	{"mail.delivery", NG_SIG_BOUNCE, 3},
 	{"postmaster", NG_SIG_BOUNCE, 2},
+	{"post_master", NG_SIG_BOUNCE, 2},
 	{"mail administrator", NG_SIG_BOUNCE, 2},
 	{"mail system", NG_SIG_BOUNCE, 2},
 	{"delivery subsystem", NG_SIG_BOUNCE, 3},
@@ -187,6 +188,9 @@ static const ng_rule body_rules[] = {
 	{"message could not be sent", NG_SIG_BOUNCE, 2},
 	{"mail delivery failed", NG_SIG_BOUNCE, 2},
 	{"while talking to", NG_SIG_BOUNCE, 1},
+	{"requested action not taken", NG_SIG_BOUNCE, 1},
+	{"error message below", NG_SIG_BOUNCE, 2},
+	{"invalid user address", NG_SIG_BOUNCE, 1},
 	{"transcript of session follows", NG_SIG_TRANSCRIPT, 2},
 	/* delays */
 	{"will continue to try", NG_SIG_DELAY, 2},
@@ -275,6 +279,25 @@ static const ng_rule body_rules[] = {
 	{"original message:", NG_SIG_ORIGINAL, 2},
 	{"unsent message below", NG_SIG_ORIGINAL, 2},
 	{"content-type: message/rfc822", NG_SIG_ORIGINAL, 2},
+	{"this is a copy of your message", NG_SIG_ORIGINAL, 2},
+	{"unsent message follows", NG_SIG_ORIGINAL, 2},
+	{"copy of the message header", NG_SIG_ORIGINAL, 2},
+	{"copy of the original message", NG_SIG_ORIGINAL, 2},
+	{"returned message --", NG_SIG_ORIGINAL, 2},
+	{"message text follows", NG_SIG_ORIGINAL, 2},
+	/* a list of the failed recipients follows */
+	{"the following recipient", NG_SIG_RCPTLIST, 2},
+	{"the following address", NG_SIG_RCPTLIST, 2},
+	{"the following destination", NG_SIG_RCPTLIST, 2},
+	{"following address(es)", NG_SIG_RCPTLIST, 2},
+	{"following addresses", NG_SIG_RCPTLIST, 2},
+	{"following recipients", NG_SIG_RCPTLIST, 2},
+	{"following recipient(s)", NG_SIG_RCPTLIST, 2},
+	{"following list of recipients", NG_SIG_RCPTLIST, 2},
+	{"address(es) failed", NG_SIG_RCPTLIST, 2},
+	{"addresses failed", NG_SIG_RCPTLIST, 2},
+	/* JSON delivery notifications (Amazon SES, also wrapped in SNS) */
+	{"\"notificationtype", NG_SIG_JSON, 1},
 	/* ordinary mail that talks about deliveries */
 	{"unsubscribe", NG_SIG_NOTBOUNCE, 1},
 	{"best regards", NG_SIG_NOTBOUNCE, 1},
@@ -283,7 +306,7 @@ static const ng_rule body_rules[] = {
 
 static const char *const signal_names[NG_SIG_COUNT] = {
 	"bounce", "delay", "success", "autoreply", "challenge", "av", "original", "transcript",
-	"notbounce",
+	"notbounce", "json", "rcptlist",
 };
 
 const char *ng_signal_name(unsigned s)

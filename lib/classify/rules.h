@@ -24,6 +24,8 @@ enum ng_signal {
 	NG_SIG_ORIGINAL,   /* a separator: the returned original follows */
 	NG_SIG_TRANSCRIPT, /* a separator: an SMTP transcript follows */
 	NG_SIG_NOTBOUNCE,  /* wording of ordinary mail that quotes bounce words */
+	NG_SIG_JSON,       /* a key of a JSON delivery notification (Amazon SES) */
+	NG_SIG_RCPTLIST,   /* "the following addresses failed": a recipient list follows */
 	NG_SIG_COUNT
 };
 

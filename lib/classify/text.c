@@ -27,6 +27,12 @@ static bool is_domain_char(char c)
 	return is_alnum(c) || c == '.' || c == '-' || c == '_' || (unsigned char)c >= 0x80;
 }
 
+/* "CODE :550": a colon after white space labels the code (not "host:587"). */
+static bool spaced_colon(const char *s, size_t i)
+{
+	return i >= 2 && s[i - 1] == ':' && (s[i - 2] == ' ' || s[i - 2] == '\t');
+}
+
 bool ng_text_find_addr(const char *s, size_t len, size_t from, size_t *at, size_t *alen)
 {
 	size_t i = from;
@@ -74,7 +80,7 @@ bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap)
 		if (s[i + 1] != '.')
 			continue;
 		if (i > 0 && (is_alnum(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '-' ||
-			      s[i - 1] == '/' || s[i - 1] == ':'))
+			      s[i - 1] == '/' || (s[i - 1] == ':' && !spaced_colon(s, i))))
 			continue;
 		size_t k = i + 2;
 		size_t d1 = k;
@@ -102,15 +108,24 @@ bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap)
 
 int ng_text_find_reply(const char *s, size_t len)
 {
+	return ng_text_find_reply_class(s, len, 0);
+}
+
+int ng_text_find_reply_class(const char *s, size_t len, char first)
+{
 	for (size_t i = 0; i + 2 < len; i++) {
 		char c = s[i];
 		if (c != '2' && c != '4' && c != '5')
 			continue;
+		if (first != 0 && c != first)
+			continue;
 		if (!is_digit(s[i + 1]) || !is_digit(s[i + 2]))
 			continue;
-		if (i > 0 && (is_alnum(s[i - 1]) || strchr(".-:/[#_+=", s[i - 1]) != NULL))
+		if (i > 0 && (is_alnum(s[i - 1]) || strchr(".-:/[#_+=", s[i - 1]) != NULL) &&
+		    !spaced_colon(s, i))
 			continue;
 		if (i + 3 < len && !(s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == ')' ||
+				     (s[i + 3] == ':' && (i + 4 == len || s[i + 4] == ' ')) ||
 				     s[i + 3] == '\t' || s[i + 3] == ',' || s[i + 3] == '"' ||
 				     s[i + 3] == ']' || s[i + 3] == ';' || s[i + 3] == '\''))
 			continue;

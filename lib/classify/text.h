@@ -21,6 +21,8 @@ bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap);
 
 /* First SMTP reply code (2xx, 4xx, 5xx standing as a word) in s, or 0. */
 int ng_text_find_reply(const char *s, size_t len);
+/* The same, but only a code whose first digit is `first` ('4', '5'). */
+int ng_text_find_reply_class(const char *s, size_t len, char first);
 
 /* Copy at most cap-1 bytes of s with runs of white space squeezed to one
  * space and the ends trimmed; NUL-terminates; returns the length. */
