@@ -74,7 +74,8 @@ typedef struct ng_mime_cb {
 	void (*header)(void *ctx, const ng_mime_part *part, const char *name, size_t nlen,
 		       const char *value, size_t vlen);
 	/* End of an entity's header; returns an enum ng_mime_body.  Called for
-	 * every entity, multiparts included (their return value is ignored). */
+	 * every entity.  For a multipart the mode applies to its preamble (RAW
+	 * is taken as LINES): useful when the declared boundary never appears. */
 	int (*body_begin)(void *ctx, const ng_mime_part *part);
 	/* A body line (BODY_LINES) or a chunk of bytes (BODY_RAW). */
 	void (*body)(void *ctx, const ng_mime_part *part, const char *data, size_t len);

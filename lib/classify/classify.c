@@ -274,10 +274,22 @@ static int on_body_begin(void *ctx, const ng_mime_part *p)
 {
 	ng_classifier *c = ctx;
 
+	if (c->role == ROLE_TEXT)
+		ng_cl_text_end(c); /* a preamble that did not end before its first part */
 	c->role = ROLE_NONE;
 	if (p->msg_depth != 0)
 		return NG_MIME_BODY_SKIP;
 	const char *t = p->type;
+	if (p->multipart) {
+		if (p->id != 0)
+			return NG_MIME_BODY_SKIP;
+		/* The report's preamble: usually one line, but all of the text when
+		 * the declared boundary never appears. */
+		c->role = ROLE_TEXT;
+		c->role_part = p->id;
+		c->html = false;
+		return NG_MIME_BODY_LINES;
+	}
 	if (strcmp(t, "message/delivery-status") == 0 ||
 	    strcmp(t, "message/global-delivery-status") == 0) {
 		c->role = ROLE_DSN;

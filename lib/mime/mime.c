@@ -19,6 +19,7 @@
 #include "mime/rfc2047.h"
 #include "util/limits.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -479,6 +480,7 @@ static bool push_child(ng_mime *p, struct entity *parent)
 {
 	if (p->top + 1 >= NG_MIME_DEPTH_MAX || p->stats.parts >= NG_MIME_PARTS_MAX) {
 		p->stats.parts_dropped++;
+		parent->nchildren++; /* what follows is not preamble */
 		return false;
 	}
 	struct entity *e = &p->stack[++p->top];
@@ -515,7 +517,11 @@ static void end_headers(ng_mime *p)
 	int mode = NG_MIME_BODY_SKIP;
 	if (p->cb.body_begin)
 		mode = p->cb.body_begin(p->ctx, &e->part);
-	e->mode = (e->part.multipart || e->nested) ? NG_MIME_BODY_SKIP : mode;
+	/* A multipart's mode applies to its preamble: a report whose declared
+	 * boundary never appears is then still read as text. */
+	e->mode = e->nested ? NG_MIME_BODY_SKIP : mode;
+	if (e->part.multipart && e->mode == NG_MIME_BODY_RAW)
+		e->mode = NG_MIME_BODY_LINES;
 	p->state = ST_BODY;
 	reset_decoder(p);
 	if (e->nested && !push_child(p, e))
@@ -557,6 +563,8 @@ static void body_line(ng_mime *p, const char *s, size_t len, bool eol, bool crlf
 {
 	struct entity *e = cur(p);
 
+	if (e->part.multipart && (e->nchildren > 0 || e->closed))
+		return; /* between parts, or the epilogue */
 	switch (e->mode) {
 	case NG_MIME_BODY_SKIP:
 		return;
@@ -604,6 +612,24 @@ static void body_line(ng_mime *p, const char *s, size_t len, bool eol, bool crlf
 }
 
 /*
+ * Some MTAs fold a parameter list without the leading white space:
+ * a field that ends in ';' followed by a line "name=value".  Such a line is
+ * a continuation, not a new field.
+ */
+static bool param_continuation(const ng_mime *p, const char *s, size_t len)
+{
+	size_t h = p->hlen;
+	while (h > 0 && (is_wsp(p->hdr[h - 1]) || p->hdr[h - 1] == '\r'))
+		h--;
+	if (h == 0 || p->hdr[h - 1] != ';')
+		return false;
+	size_t k = 0;
+	while (k < len && (isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '_' || s[k] == '*'))
+		k++;
+	return k > 0 && k < len && s[k] == '=';
+}
+
+/*
  * One line, or one piece of a line too long for the buffer.  `start` is
  * false for the second and later pieces; `eol` is true for a piece that
  * ended with LF (the LF and a CR before it are not in s).
@@ -636,6 +662,12 @@ static void process(ng_mime *p, const char *s, size_t len, bool start, bool eol,
 				return;
 			}
 			/* whitespace first with nothing to continue: tolerate as a field */
+		}
+		if (p->hpending && param_continuation(p, s, len)) {
+			/* "Content-Type: multipart/report;" then "boundary=..." unindented */
+			append_header(p, " ", 1);
+			append_header(p, s, len);
+			return;
 		}
 		const char *colon = memchr(s, ':', len);
 		bool field = colon != NULL && colon != s;
