@@ -400,6 +400,7 @@ void ng_classify_begin(ng_classifier *c, const ng_envelope *env)
 	v->original.ndkim = 0;
 	memset(&c->grp, 0, sizeof(c->grp));
 	c->text_all[0] = '\0';
+	c->text_all_len = 0;
 	c->lead[0] = '\0';
 	c->pending[0] = '\0';
 	c->inline_hdr[0] = '\0';

@@ -323,7 +323,7 @@ void ng_cl_text_line(ng_classifier *c, const char *raw, size_t rawlen)
 		c->cur = -1;
 		return;
 	}
-	ng_text_append(c->text_all, sizeof(c->text_all), sq, n);
+	c->text_all_len = ng_text_append_at(c->text_all, sizeof(c->text_all), c->text_all_len, sq, n);
 	unsigned before = c->ncand;
 	bool indented = s[0] == ' ' || s[0] == '\t';
 	if (starts_with(sq, n, "while talking to") || starts_with(sq, n, "... while talking to")) {

@@ -56,6 +56,7 @@ struct ng_classifier {
 	struct dsn_group dsn[NG_CANDS_MAX];
 	struct dsn_group grp;
 	char text_all[4096];         /* notification text, squeezed */
+	size_t text_all_len;
 	char lead[NG_RCPT_DIAG_LEN]; /* text before the first candidate */
 	char pending[NG_RCPT_DIAG_LEN]; /* SMTP transcript waiting for its recipient */
 	char inline_hdr[2048];       /* a field of an inline original being unfolded */
