@@ -176,6 +176,72 @@ static const struct reason_case cases[] = {
     {"nothing at all", "", NULL, 0, false, "undefined", false},
     {"success dsn", "250 2.0.0 OK", "2.0.0", 250, false, "delivered", false},
     {"pseudo status ignored", "", "5.0.911", 0, false, "undefined", false},
+    /* decisive per-MTA / per-provider wordings beat the status code */
+    {"qmail no mail exchanger is notaccept, not hostunknown",
+     "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", "5.4.4", 0, false,
+     "notaccept", true},
+    {"qmail cannot reach the host",
+     "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) "
+     "I'm not going to try again; this message has been in the queue too long.",
+     "4.4.1", 0, false, "networkerror", false},
+    {"qmail ldap failure is systemerror, not expired",
+     "Unable to contact LDAP server. (#4.4.3)I'm not going to try again; this message has been "
+     "in the queue too long.",
+     "4.4.3", 0, false, "systemerror", false},
+    {"qmail helo name refused",
+     "Connected to 192.0.2.1 but my name was rejected. Remote host "
+     "said: 501 5.0.0 Invalid domain name",
+     "5.0.0", 501, false, "blocked", false},
+    {"exim null mx", "an MX or SRV record indicated no SMTP service", NULL, 0, false, "notaccept",
+     true},
+    {"microsoft dns query failed", "550 5.4.312 Message expired, DNS query failed", "5.4.312", 550,
+     false, "networkerror", false},
+    {"rfc 3463 text bad destination system address",
+     "did not like our RCPT TO: 550 Recipient address rejected: Bad destination system address",
+     NULL, 550, false, "hostunknown", true},
+    {"rfc 3463 text message length exceeds limit",
+     "552 Message length exceeds administrative limit", NULL, 552, false, "exceedlimit", false},
+    {"facebook recipient preferences beats 5.1.1",
+     "550 5.1.1 RCP-P2 Refused due to recipient preferences", "5.1.1", 550, false, "filtered",
+     false},
+    {"google groups spam classification beats spf hint",
+     "Your email to group g@b.example was rejected due to spam classification. Set up SPF "
+     "records for your sending domain",
+     "5.0.0", 0, false, "spamdetected", false},
+    {"google receiving rate",
+     "550 5.2.1 The user you are trying to contact is receiving mail at a "
+     "rate that prevents additional messages from being delivered",
+     "5.2.1", 550, false, "speeding", false},
+    {"godaddy recipients per hour",
+     "550 5.1.1 <a@b.example> - 192.0.2.1 has sent to too many "
+     "recipients this hour. IB607",
+     "5.1.1", 550, false, "speeding", false},
+    {"cox documented blocklist code", "550 5.1.0 <s@c.example> sender rejected. AUP#CDRBL", "5.1.0",
+     550, false, "blocked", false},
+    /* command markers */
+    {"dragonfly rcpt marker keeps user unknown",
+     "mx.b.example [192.0.2.1] did not like our RCPT TO: 550 5.1.1 User unknown", NULL, 0, false,
+     "userunknown", true},
+    {"sendmail transcript data marker makes user unknown filtered",
+     "SMTP; 550 Unknown user a@b.example >>> DATA", "5.2.0", 550, false, "filtered", false},
+    /* wordings moved between reasons */
+    {"insufficient disk space is the system", "452 4.4.5 Insufficient disk space; try again later",
+     "4.4.5", 452, false, "systemfull", false},
+    {"connection rate limit is toomanyconn", "452 4.3.2 Connection rate limit exceeded.", "4.3.2",
+     452, false, "toomanyconn", false},
+    {"hop count is a network loop", "554 5.4.6 Hop count exceeded - possible mail loop", "5.4.6",
+     554, false, "networkerror", false},
+    {"multiple from addresses", "550-5.7.1 Messages with multiple addresses in From: header",
+     "5.7.1", 550, false, "notcompliantrfc", false},
+    {"dmarc unauthenticated email",
+     "550-5.7.1 Unauthenticated email from b.example is not accepted due to domain's DMARC "
+     "policy",
+     "5.7.1", 550, false, "authfailure", false},
+    {"exim delay boilerplate is not expired by itself",
+     "SMTP error from remote mail server after MAIL FROM:<s@b.example>: 450 service permits 2 "
+     "unverifyable sending IPs No action is required on your part. Delivery attempts will "
+     "continue for some time",
+     NULL, 450, true, "requireptr", false},
 };
 
 static void test_table(void **state)
