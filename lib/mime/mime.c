@@ -363,6 +363,8 @@ static void end_entity(ng_mime *p)
 /* Pop entities until `level` is the innermost one. */
 static void pop_to(ng_mime *p, int level)
 {
+	if (p->top <= level)
+		return; /* nothing to end; keep a partial line for end_entity */
 	while (p->top > level) {
 		end_entity(p);
 		p->top--;

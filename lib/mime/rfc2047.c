@@ -108,6 +108,7 @@ size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, 
 	size_t o = 0;
 	size_t i = 0;
 	size_t last_word_end = (size_t)-1;
+	size_t o_word = 0; /* output length at the end of the last encoded word */
 
 	if (cap == 0)
 		return 0;
@@ -123,8 +124,7 @@ size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, 
 						 in[k] == '\n'))
 					k++;
 				if (k == i)
-					while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
-						o--;
+					o = o_word; /* back to the end of the previous word */
 			}
 			if (cs_len >= sizeof(charset))
 				cs_len = sizeof(charset) - 1;
@@ -145,6 +145,7 @@ size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, 
 			}
 			i = end;
 			last_word_end = end;
+			o_word = o;
 			continue;
 		}
 		out[o++] = in[i++];
