@@ -92,7 +92,7 @@ static void add_diag(ng_classifier *c, int idx, const char *s, size_t len)
 {
 	if (idx < 0)
 		return;
-	ng_text_append(c->cand[idx].diag, sizeof(c->cand[idx].diag), s, len);
+	ng_text_append_sq(c->cand[idx].diag, sizeof(c->cand[idx].diag), s, len);
 }
 
 /* Addresses on one notification line. */
@@ -328,12 +328,12 @@ void ng_cl_text_line(ng_classifier *c, const char *raw, size_t rawlen)
 	bool indented = s[0] == ' ' || s[0] == '\t';
 	if (starts_with(sq, n, "while talking to") || starts_with(sq, n, "... while talking to")) {
 		flush_pending(c);
-		ng_text_append(c->pending, sizeof(c->pending), sq, n);
+		ng_text_append_sq(c->pending, sizeof(c->pending), sq, n);
 	} else if (starts_with(sq, n, "<<<")) {
-		ng_text_append(c->pending, sizeof(c->pending), sq, n);
+		ng_text_append_sq(c->pending, sizeof(c->pending), sq, n);
 	} else if (starts_with(sq, n, ">>>")) {
 		if (!candidates(c, sq, n, indented, true))
-			ng_text_append(c->pending, sizeof(c->pending), sq, n);
+			ng_text_append_sq(c->pending, sizeof(c->pending), sq, n);
 	} else {
 		candidates(c, sq, n, indented, false);
 	}
@@ -341,7 +341,7 @@ void ng_cl_text_line(ng_classifier *c, const char *raw, size_t rawlen)
 	c->alias_next = n >= 13 && (strncasecmp(sq + n - 13, "expanded from", 13) == 0 ||
 				    (n >= 14 && strncasecmp(sq + n - 14, "expanded from:", 14) == 0));
 	if (c->ncand == 0 && before == 0)
-		ng_text_append(c->lead, sizeof(c->lead), sq, n);
+		ng_text_append_sq(c->lead, sizeof(c->lead), sq, n);
 }
 
 void ng_cl_text_end(ng_classifier *c)

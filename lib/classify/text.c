@@ -175,6 +175,25 @@ size_t ng_text_append_at(char *buf, size_t cap, size_t used, const char *s, size
 	return n + added;
 }
 
+void ng_text_append_sq(char *buf, size_t cap, const char *s, size_t len)
+{
+	while (len > 0 && s[0] == ' ')
+		s++, len--;
+	while (len > 0 && s[len - 1] == ' ')
+		len--;
+	if (len == 0)
+		return;
+	size_t n = strlen(buf);
+	if (n + 2 >= cap)
+		return;
+	if (n > 0)
+		buf[n++] = ' ';
+	if (len > cap - 1 - n)
+		len = cap - 1 - n;
+	memcpy(buf + n, s, len);
+	buf[n + len] = '\0';
+}
+
 void ng_text_append(char *buf, size_t cap, const char *s, size_t len)
 {
 	ng_text_append_at(buf, cap, strlen(buf), s, len);
