@@ -3,6 +3,7 @@
  */
 #include "classify/text.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -136,23 +137,63 @@ int ng_text_find_reply_class(const char *s, size_t len, char first)
 	return 0;
 }
 
+/* Bytes that count as white space when squeezing. */
+static const unsigned char squeeze_ws[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1};
+
+/*
+ * The first position at or after i where the text needs a change: white
+ * space other than one ' ' between two other bytes.  Eight bytes at a time:
+ * only bytes below 0x21 can be white space, and the classic "has a byte
+ * less than n" test finds the first of them in a word exactly.
+ */
+static size_t next_change(const unsigned char *in, size_t i, size_t len)
+{
+	while (i < len) {
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, in + i, 8);
+			uint64_t t = (x - 0x2121212121212121ULL) & ~x & 0x8080808080808080ULL;
+			if (t != 0) {
+				i += (size_t)__builtin_ctzll(t) >> 3;
+				break;
+			}
+			i += 8;
+		}
+		while (i < len && in[i] > 0x20)
+			i++;
+		if (i >= len)
+			return len;
+		if (squeeze_ws[in[i]] &&
+		    !(in[i] == ' ' && i + 1 < len && !squeeze_ws[in[i + 1]]))
+			return i;
+		i++; /* a single space, or a control character: kept */
+	}
+	return len;
+}
+
 size_t ng_text_squeeze(char *out, size_t cap, const char *s, size_t len)
 {
+	const unsigned char *in = (const unsigned char *)s;
 	size_t o = 0;
-	bool space = true; /* drops leading white space */
+	size_t i = 0;
 
 	if (cap == 0)
 		return 0;
-	for (size_t i = 0; i < len && o + 1 < cap; i++) {
-		char c = s[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			if (!space)
-				out[o++] = ' ';
-			space = true;
-			continue;
-		}
-		space = false;
-		out[o++] = c;
+	while (i < len && squeeze_ws[in[i]])
+		i++;
+	while (i < len && o + 1 < cap) {
+		/* everything up to the next change is copied as one block */
+		size_t j = next_change(in, i, len);
+		size_t n = j - i;
+		if (n > cap - 1 - o)
+			n = cap - 1 - o;
+		memcpy(out + o, in + i, n);
+		o += n;
+		i = j;
+		while (i < len && squeeze_ws[in[i]])
+			i++;
+		if (i < len && o + 1 < cap)
+			out[o++] = ' ';
 	}
 	while (o > 0 && out[o - 1] == ' ')
 		o--;

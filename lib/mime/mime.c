@@ -115,15 +115,25 @@ static bool is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
-bool ng_mime_param(const char *v, size_t len, const char *name, char *out, size_t cap)
+/* One "name=value" item of a structured header value (after the type). */
+struct param {
+	const char *name; /* without an RFC 2231 suffix ("*", "*0", "*0*") */
+	size_t nlen;
+	bool encoded; /* RFC 2231 charset'lang'%XX value */
+	bool quoted;
+	const char *val; /* raw, quotes excluded */
+	size_t vlen;
+};
+
+/*
+ * The next parameter at or after *pos; false when there is none.  Quoted
+ * strings are skipped as units, so a ';' inside quotes separates nothing.
+ */
+static bool param_next(const char *v, size_t len, size_t *pos, struct param *pm)
 {
-	size_t nlen = strlen(name);
-	size_t i = 0;
+	size_t i = *pos;
 	bool in_quote = false;
 
-	if (cap == 0)
-		return false;
-	/* Skip the leading token (the type) and look at each ';'-separated item. */
 	while (i < len) {
 		if (in_quote) {
 			if (v[i] == '\\' && i + 1 < len)
@@ -149,59 +159,107 @@ bool ng_mime_param(const char *v, size_t len, const char *name, char *out, size_
 		while (k < len && v[k] != '=' && v[k] != ';' && !is_wsp(v[k]))
 			k++;
 		size_t klen = k - i;
-		bool ext = klen == nlen + 1 && v[i + nlen] == '*';
-		bool ext0 = klen == nlen + 3 && memcmp(v + i + nlen, "*0*", 3) == 0;
-		bool cont0 = klen == nlen + 2 && memcmp(v + i + nlen, "*0", 2) == 0;
-		if (!((klen == nlen || ext || ext0 || cont0) && strncasecmp(v + i, name, nlen) == 0)) {
+		while (k < len && is_wsp(v[k]))
+			k++;
+		if (k >= len || v[k] != '=' || klen == 0) {
 			i = k;
 			continue;
 		}
-		while (k < len && is_wsp(v[k]))
-			k++;
-		if (k >= len || v[k] != '=') {
-			i = k;
-			continue;
+		pm->name = v + i;
+		pm->nlen = klen;
+		pm->encoded = false;
+		if (klen >= 3 && memcmp(v + i + klen - 3, "*0*", 3) == 0) {
+			pm->nlen -= 3;
+			pm->encoded = true;
+		} else if (klen >= 2 && memcmp(v + i + klen - 2, "*0", 2) == 0) {
+			pm->nlen -= 2;
+		} else if (v[i + klen - 1] == '*') {
+			pm->nlen -= 1;
+			pm->encoded = true;
 		}
 		k++;
 		while (k < len && is_wsp(v[k]))
 			k++;
-		size_t o = 0;
-		if (k < len && v[k] == '"') {
-			k++;
+		pm->quoted = k < len && v[k] == '"';
+		if (pm->quoted) {
+			size_t st = ++k;
 			while (k < len && v[k] != '"') {
 				if (v[k] == '\\' && k + 1 < len)
 					k++;
-				if (o + 1 < cap)
-					out[o++] = v[k];
 				k++;
 			}
+			pm->val = v + st;
+			pm->vlen = (k < len ? k : len) - st;
+			if (k < len)
+				k++;
 		} else {
-			size_t start = k;
+			size_t st = k;
 			while (k < len && v[k] != ';' && !is_wsp(v[k]))
 				k++;
-			const char *s = v + start;
-			size_t n = k - start;
-			if (ext || ext0) { /* RFC 2231: charset'lang'value */
-				const char *q = memchr(s, '\'', n);
-				const char *q2 = q ? memchr(q + 1, '\'', n - (size_t)(q + 1 - s)) : NULL;
-				if (q2 != NULL) {
-					n -= (size_t)(q2 + 1 - s);
-					s = q2 + 1;
-				}
-			}
-			for (size_t j = 0; j < n; j++) {
-				if ((ext || ext0) && s[j] == '%' && j + 2 < n &&
-				    hexval(s[j + 1]) >= 0 && hexval(s[j + 2]) >= 0) {
-					if (o + 1 < cap)
-						out[o++] = (char)(hexval(s[j + 1]) * 16 + hexval(s[j + 2]));
-					j += 2;
-				} else if (o + 1 < cap) {
-					out[o++] = s[j];
-				}
-			}
+			pm->val = v + st;
+			pm->vlen = k - st;
+		}
+		*pos = k;
+		return true;
+	}
+	*pos = len;
+	return false;
+}
+
+/* The value of a parameter, unquoted and RFC 2231-decoded, NUL-terminated. */
+static void param_value(const struct param *pm, char *out, size_t cap)
+{
+	const char *s = pm->val;
+	size_t n = pm->vlen;
+	size_t o = 0;
+
+	if (pm->quoted) {
+		for (size_t j = 0; j < n && o + 1 < cap; j++) {
+			if (s[j] == '\\' && j + 1 < n)
+				j++;
+			out[o++] = s[j];
 		}
 		out[o] = '\0';
-		return true;
+		return;
+	}
+	if (pm->encoded) { /* RFC 2231: charset'lang'value */
+		const char *q = memchr(s, '\'', n);
+		const char *q2 = q ? memchr(q + 1, '\'', n - (size_t)(q + 1 - s)) : NULL;
+		if (q2 != NULL) {
+			n -= (size_t)(q2 + 1 - s);
+			s = q2 + 1;
+		}
+	}
+	for (size_t j = 0; j < n && o + 1 < cap; j++) {
+		if (pm->encoded && s[j] == '%' && j + 2 < n && hexval(s[j + 1]) >= 0 &&
+		    hexval(s[j + 2]) >= 0) {
+			out[o++] = (char)(hexval(s[j + 1]) * 16 + hexval(s[j + 2]));
+			j += 2;
+		} else {
+			out[o++] = s[j];
+		}
+	}
+	out[o] = '\0';
+}
+
+static bool param_is(const struct param *pm, const char *name, size_t nlen)
+{
+	return pm->nlen == nlen && strncasecmp(pm->name, name, nlen) == 0;
+}
+
+bool ng_mime_param(const char *v, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nlen = strlen(name);
+	size_t pos = 0;
+	struct param pm;
+
+	if (cap == 0)
+		return false;
+	while (param_next(v, len, &pos, &pm)) {
+		if (param_is(&pm, name, nlen)) {
+			param_value(&pm, out, cap);
+			return true;
+		}
 	}
 	return false;
 }
@@ -325,7 +383,12 @@ static void decode_qp(ng_mime *p, struct entity *e, const char *s, size_t len, b
 		len--;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] != '=') {
-			out[o++] = s[i];
+			/* copy up to the next '=' as one block */
+			const char *eq = memchr(s + i, '=', len - i);
+			size_t run = eq ? (size_t)(eq - (s + i)) : len - i;
+			memcpy(out + o, s + i, run);
+			o += run;
+			i += run - 1;
 			continue;
 		}
 		if (i + 1 == len) {
@@ -381,22 +444,35 @@ static void parse_field(struct entity *e, const char *name, size_t nlen, const c
 			t++;
 		if (t > 0 && memchr(v, '/', t) != NULL)
 			copy_lower(e->part.type, sizeof(e->part.type), v, t);
+		/* one pass over the parameters; the first of each name counts */
 		char tmp[NG_MIME_PARAM_MAX];
-		if (ng_mime_param(v, vlen, "charset", tmp, sizeof(tmp)))
-			copy_lower(e->part.charset, sizeof(e->part.charset), tmp, strlen(tmp));
-		if (ng_mime_param(v, vlen, "report-type", tmp, sizeof(tmp)))
-			copy_lower(e->part.report_type, sizeof(e->part.report_type), tmp,
-				   strlen(tmp));
-		if (e->part.filename[0] == '\0' && ng_mime_param(v, vlen, "name", tmp, sizeof(tmp)))
-			copy_lower(e->part.filename, sizeof(e->part.filename), tmp, strlen(tmp));
-		char b[NG_MIME_BOUNDARY_MAX + 1];
-		if (ng_mime_param(v, vlen, "boundary", b, sizeof(b))) {
-			size_t bl = strlen(b);
-			while (bl > 0 && is_wsp(b[bl - 1]))
-				bl--; /* RFC 2046: a boundary does not end in space */
-			memcpy(e->boundary, b, bl);
-			e->boundary[bl] = '\0';
-			e->blen = bl;
+		bool seen_cs = false, seen_rt = false, seen_b = false;
+		size_t pos = 0;
+		struct param pm;
+		while (param_next(v, vlen, &pos, &pm)) {
+			if (!seen_cs && param_is(&pm, "charset", 7)) {
+				seen_cs = true;
+				param_value(&pm, tmp, sizeof(tmp));
+				copy_lower(e->part.charset, sizeof(e->part.charset), tmp, strlen(tmp));
+			} else if (!seen_rt && param_is(&pm, "report-type", 11)) {
+				seen_rt = true;
+				param_value(&pm, tmp, sizeof(tmp));
+				copy_lower(e->part.report_type, sizeof(e->part.report_type), tmp,
+					   strlen(tmp));
+			} else if (e->part.filename[0] == '\0' && param_is(&pm, "name", 4)) {
+				param_value(&pm, tmp, sizeof(tmp));
+				copy_lower(e->part.filename, sizeof(e->part.filename), tmp, strlen(tmp));
+			} else if (!seen_b && param_is(&pm, "boundary", 8)) {
+				seen_b = true;
+				char b[NG_MIME_BOUNDARY_MAX + 1];
+				param_value(&pm, b, sizeof(b));
+				size_t bl = strlen(b);
+				while (bl > 0 && is_wsp(b[bl - 1]))
+					bl--; /* RFC 2046: a boundary does not end in space */
+				memcpy(e->boundary, b, bl);
+				e->boundary[bl] = '\0';
+				e->blen = bl;
+			}
 		}
 	} else if (nlen == 25 && strncasecmp(name, "content-transfer-encoding", 25) == 0) {
 		size_t i = 0;
