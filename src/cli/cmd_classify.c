@@ -51,7 +51,7 @@ void ng_help_classify(void)
 	       "PATH: a message file, a Maildir, a directory of message files, an mbox,\n"
 	       "or - for standard input.\n"
 	       "\n"
-	       "  --format json   one JSON object per message (keys: source, class,\n"
+	       "  -f, --format json   one JSON object per message (keys: source, class,\n"
 	       "                  confidence, recipients, reporting_mta, original, evidence)\n"
 	       "  --format text   a table (the default)\n"
 	       "  --format none   no output (with --repeat, for benchmarks)\n"
@@ -345,6 +345,19 @@ static void classify_path(struct run *r, const char *path)
 		classify_file_or_dir(r, path, true);
 }
 
+static bool parse_format(const char *s, enum format *fmt)
+{
+	if (strcmp(s, "json") == 0)
+		*fmt = FMT_JSON;
+	else if (strcmp(s, "text") == 0)
+		*fmt = FMT_TEXT;
+	else if (strcmp(s, "none") == 0)
+		*fmt = FMT_NONE;
+	else
+		return false;
+	return true;
+}
+
 int ng_cmd_classify(int argc, char **argv)
 {
 	struct run r = {.fmt = FMT_TEXT};
@@ -357,29 +370,15 @@ int ng_cmd_classify(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
-			if (++i >= argc)
-				goto usage;
-			a = argv[i];
-			if (strcmp(a, "json") == 0)
-				r.fmt = FMT_JSON;
-			else if (strcmp(a, "text") == 0)
-				r.fmt = FMT_TEXT;
-			else if (strcmp(a, "none") == 0)
-				r.fmt = FMT_NONE;
-			else {
-				fprintf(stderr, "ndrguard: classify: unknown format '%s'\n", a);
-				return NG_EXIT_USAGE;
+		if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0 ||
+		    strncmp(a, "--format=", 9) == 0) {
+			const char *fv = a[1] == '-' && a[8] == '=' ? a + 9 : NULL;
+			if (fv == NULL) {
+				if (++i >= argc)
+					goto usage;
+				fv = argv[i];
 			}
-		} else if (strncmp(a, "--format=", 9) == 0) {
-			const char *fv = a + 9;
-			if (strcmp(fv, "json") == 0)
-				r.fmt = FMT_JSON;
-			else if (strcmp(fv, "text") == 0)
-				r.fmt = FMT_TEXT;
-			else if (strcmp(fv, "none") == 0)
-				r.fmt = FMT_NONE;
-			else {
+			if (!parse_format(fv, &r.fmt)) {
 				fprintf(stderr, "ndrguard: classify: unknown format '%s'\n", fv);
 				return NG_EXIT_USAGE;
 			}
