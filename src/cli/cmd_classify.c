@@ -52,11 +52,12 @@ void ng_help_classify(void)
 	       "or - for standard input.\n"
 	       "\n"
 	       "  -f, --format json   one JSON object per message (keys: source, class,\n"
-	       "                  confidence, recipients, reporting_mta, original, evidence)\n"
-	       "  --format text   a table (the default)\n"
-	       "  --format none   no output (with --repeat, for benchmarks)\n"
-	       "  --mbox          read every file as an mbox, even *.eml\n"
-	       "  --repeat N      classify every input N times (benchmarks)\n"
+	       "                      confidence, recipients, reporting_mta, original,\n"
+	       "                      evidence; feedback_type for ARF reports)\n"
+	       "  -f, --format text   a table (the default)\n"
+	       "  -f, --format none   no output (with --repeat, for benchmarks)\n"
+	       "  --mbox              read every file as an mbox, even *.eml\n"
+	       "  --repeat N          classify every input N times (benchmarks)\n"
 	       "\n"
 	       "Exit: 0 all paths read, 3 a path could not be read, 2 usage error.\n");
 }
