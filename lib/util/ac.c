@@ -131,6 +131,9 @@ struct build {
 	uint32_t *next;  /* per pattern: next own pattern of the same state + 1 */
 	uint32_t *cnt;   /* per state: flattened output count */
 	uint32_t *newid; /* per state: renumbered id */
+	uint32_t *child; /* per state: first trie child + 1, 0 = none */
+	uint32_t *sib;   /* per state: next sibling + 1, 0 = none */
+	uint16_t *ccls;  /* per state: the class on its incoming trie edge */
 };
 
 static void build_free(struct build *b)
@@ -142,6 +145,9 @@ static void build_free(struct build *b)
 	free(b->next);
 	free(b->cnt);
 	free(b->newid);
+	free(b->child);
+	free(b->sib);
+	free(b->ccls);
 }
 
 static int build_classes(ng_ac *ac)
@@ -190,7 +196,11 @@ int ng_ac_build(ng_ac *ac)
 	b.next = calloc(ac->npat ? ac->npat : 1, sizeof(uint32_t));
 	b.cnt = calloc(nmax, sizeof(uint32_t));
 	b.newid = calloc(nmax, sizeof(uint32_t));
-	if (!b.fail || !b.queue || !b.own || !b.next || !b.cnt || !b.newid)
+	b.child = calloc(nmax, sizeof(uint32_t));
+	b.sib = calloc(nmax, sizeof(uint32_t));
+	b.ccls = calloc(nmax, sizeof(uint16_t));
+	if (!b.fail || !b.queue || !b.own || !b.next || !b.cnt || !b.newid || !b.child ||
+	    !b.sib || !b.ccls)
 		goto out;
 
 	/* 2. Trie.  Own outputs keep insertion order via a tail walk. */
@@ -198,9 +208,15 @@ int ng_ac_build(ng_ac *ac)
 	for (size_t p = 0; p < ac->npat; p++) {
 		uint32_t s = 0;
 		for (size_t i = ac->poff[p]; i < ac->poff[p + 1]; i++) {
-			uint32_t *t = &b.trie[(size_t)s * nc + ac->cls[ac->pbytes[i]]];
-			if (*t == 0)
-				*t = n++;
+			uint32_t c = ac->cls[ac->pbytes[i]];
+			uint32_t *t = &b.trie[(size_t)s * nc + c];
+			if (*t == 0) {
+				*t = n;
+				b.sib[n] = b.child[s];
+				b.child[s] = n + 1;
+				b.ccls[n] = (uint16_t)c;
+				n++;
+			}
 			s = *t;
 		}
 		uint32_t *link = &b.own[s];
@@ -216,17 +232,19 @@ int ng_ac_build(ng_ac *ac)
 		uint32_t s = b.queue[qh++];
 		uint32_t *row = &b.trie[(size_t)s * nc];
 		const uint32_t *frow = &b.trie[(size_t)b.fail[s] * nc];
-		for (size_t c = 0; c < nc; c++) {
-			uint32_t u = row[c];
-			if (u != 0) {
-				/* A trie child: it fails to where the failure state of
-				 * s goes on the same class; the root's children fail to
-				 * the root.  frow is complete: fail[s] came earlier. */
-				b.fail[u] = s == 0 ? 0 : frow[c];
-				b.queue[qt++] = u;
-			} else {
-				row[c] = s == 0 ? 0 : frow[c];
-			}
+		/* A state goes where its failure state goes, except along its own
+		 * trie edges: copy the failure row (complete, since fail[s] came
+		 * earlier), then put the children back.  A child fails to where
+		 * the failure state of s goes on the same class; the root's
+		 * children fail to the root, and the root's misses stay at 0. */
+		if (s != 0)
+			memcpy(row, frow, nc * sizeof(uint32_t));
+		for (uint32_t k = b.child[s]; k != 0; k = b.sib[k - 1]) {
+			uint32_t u = k - 1;
+			uint16_t c = b.ccls[u];
+			b.fail[u] = s == 0 ? 0 : frow[c];
+			row[c] = u;
+			b.queue[qt++] = u;
 		}
 	}
 
