@@ -124,7 +124,7 @@ int ng_ac_add(ng_ac *ac, const char *pat, size_t len, uint32_t id)
 
 /* Scratch state of one build; freed whatever happens. */
 struct build {
-	uint32_t *trie;  /* nmax * nclass, plain state numbers, 0 = none */
+	uint32_t *rootrow; /* per class: the root's child, 0 = none */
 	uint32_t *fail;  /* per state */
 	uint32_t *queue; /* BFS order */
 	uint32_t *own;   /* per state: first own pattern + 1, 0 = none */
@@ -138,7 +138,7 @@ struct build {
 
 static void build_free(struct build *b)
 {
-	free(b->trie);
+	free(b->rootrow);
 	free(b->fail);
 	free(b->queue);
 	free(b->own);
@@ -148,6 +148,15 @@ static void build_free(struct build *b)
 	free(b->child);
 	free(b->sib);
 	free(b->ccls);
+}
+
+/* The trie child of state s on class c, or 0. */
+static uint32_t find_child(const struct build *b, uint32_t s, uint16_t c)
+{
+	for (uint32_t k = b->child[s]; k != 0; k = b->sib[k - 1])
+		if (b->ccls[k - 1] == c)
+			return k - 1;
+	return 0;
 }
 
 static int build_classes(ng_ac *ac)
@@ -185,10 +194,7 @@ int ng_ac_build(ng_ac *ac)
 	int rc = -1;
 	uint32_t *delta = NULL, *out_off = NULL, *out_ids = NULL;
 
-	if (nmax > UINT32_MAX || !mul_ok(nmax, nc, &cells) || cells > UINT32_MAX)
-		goto out;
-	if (!mul_ok(cells, sizeof(uint32_t), &sz) ||
-	    (b.trie = calloc(cells, sizeof(uint32_t))) == NULL)
+	if (nmax > UINT32_MAX)
 		goto out;
 	b.fail = calloc(nmax, sizeof(uint32_t));
 	b.queue = calloc(nmax, sizeof(uint32_t));
@@ -208,16 +214,19 @@ int ng_ac_build(ng_ac *ac)
 	for (size_t p = 0; p < ac->npat; p++) {
 		uint32_t s = 0;
 		for (size_t i = ac->poff[p]; i < ac->poff[p + 1]; i++) {
-			uint32_t c = ac->cls[ac->pbytes[i]];
-			uint32_t *t = &b.trie[(size_t)s * nc + c];
-			if (*t == 0) {
-				*t = n;
+			/* children are found through the sibling list: the dense
+			 * table is made later, for the states that exist */
+			uint16_t c = (uint16_t)ac->cls[ac->pbytes[i]];
+			uint32_t k = b.child[s];
+			while (k != 0 && b.ccls[k - 1] != c)
+				k = b.sib[k - 1];
+			if (k == 0) {
 				b.sib[n] = b.child[s];
 				b.child[s] = n + 1;
-				b.ccls[n] = (uint16_t)c;
-				n++;
+				b.ccls[n] = c;
+				k = ++n;
 			}
-			s = *t;
+			s = k - 1;
 		}
 		uint32_t *link = &b.own[s];
 		while (*link != 0)
@@ -225,25 +234,32 @@ int ng_ac_build(ng_ac *ac)
 		*link = (uint32_t)p + 1;
 	}
 
-	/* 3. Failure links and the full goto function, breadth first. */
+	/* 3. Failure links, breadth first: a child u of s on class c fails to
+	 * the first state on s's failure chain that has a child on c (the
+	 * root's children, and chains that reach the root without one, fail
+	 * to the root).  The root's children are looked up in a dense row. */
+	if ((b.rootrow = calloc(nc, sizeof(uint32_t))) == NULL)
+		goto out;
+	for (uint32_t k = b.child[0]; k != 0; k = b.sib[k - 1])
+		b.rootrow[b.ccls[k - 1]] = k - 1;
 	size_t qh = 0, qt = 0;
 	b.queue[qt++] = 0;
 	while (qh < qt) {
 		uint32_t s = b.queue[qh++];
-		uint32_t *row = &b.trie[(size_t)s * nc];
-		const uint32_t *frow = &b.trie[(size_t)b.fail[s] * nc];
-		/* A state goes where its failure state goes, except along its own
-		 * trie edges: copy the failure row (complete, since fail[s] came
-		 * earlier), then put the children back.  A child fails to where
-		 * the failure state of s goes on the same class; the root's
-		 * children fail to the root, and the root's misses stay at 0. */
-		if (s != 0)
-			memcpy(row, frow, nc * sizeof(uint32_t));
 		for (uint32_t k = b.child[s]; k != 0; k = b.sib[k - 1]) {
 			uint32_t u = k - 1;
 			uint16_t c = b.ccls[u];
-			b.fail[u] = s == 0 ? 0 : frow[c];
-			row[c] = u;
+			uint32_t f = 0;
+			if (s != 0) {
+				for (uint32_t t = b.fail[s];; t = b.fail[t]) {
+					uint32_t g = t == 0 ? b.rootrow[c] : find_child(&b, t, c);
+					if (g != 0 || t == 0) {
+						f = g;
+						break;
+					}
+				}
+			}
+			b.fail[u] = f;
 			b.queue[qt++] = u;
 		}
 	}
@@ -276,17 +292,25 @@ int ng_ac_build(ng_ac *ac)
 	uint32_t lo = 0, hi = n - nout;
 	for (uint32_t s = 0; s < n; s++)
 		b.newid[s] = b.cnt[s] ? hi++ : lo++;
-	if (!mul_ok(n, nc, &cells) || (delta = malloc(cells * sizeof(uint32_t))) == NULL)
+	if (!mul_ok(n, nc, &cells) || !mul_ok(cells, sizeof(uint32_t), &sz) ||
+	    (delta = malloc(sz)) == NULL)
 		goto out;
 	out_off = malloc(((size_t)nout + 1) * sizeof(uint32_t));
 	out_ids = malloc((total ? total : 1) * sizeof(uint32_t));
 	if (out_off == NULL || out_ids == NULL)
 		goto out;
-	for (uint32_t s = 0; s < n; s++) {
-		const uint32_t *src = &b.trie[(size_t)s * nc];
-		uint32_t *dst = &delta[(size_t)b.newid[s] * nc];
-		for (size_t c = 0; c < nc; c++)
-			dst[c] = b.newid[src[c]] * (uint32_t)nc;
+	/* The goto function in the new numbering, premultiplied, in BFS order:
+	 * a state goes where its failure state goes (a row already complete)
+	 * except along its own trie edges.  The root's misses stay at 0. */
+	for (size_t k = 0; k < qt; k++) {
+		uint32_t st = b.queue[k];
+		uint32_t *row = &delta[(size_t)b.newid[st] * nc];
+		if (st == 0)
+			memset(row, 0, nc * sizeof(uint32_t));
+		else
+			memcpy(row, &delta[(size_t)b.newid[b.fail[st]] * nc], nc * sizeof(uint32_t));
+		for (uint32_t c = b.child[st]; c != 0; c = b.sib[c - 1])
+			row[b.ccls[c - 1]] = b.newid[c - 1] * (uint32_t)nc;
 	}
 	/* Offsets in the new numbering, then fill in BFS order so that the
 	 * failure state's list is complete before it is copied. */
