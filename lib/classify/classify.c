@@ -66,22 +66,37 @@ static int on_phrase(void *ctx, uint32_t id, size_t end)
 	struct scan_ctx *s = ctx;
 	const ng_rule *r = &s->table[id];
 	unsigned *score = &s->c->sig[s->place][r->signal];
-	(void)end;
+
+	if (r->signal == NG_SIG_COMMAND) {
+		if (r->weight == NG_CMD_FOLD) {
+			s->c->fold_at = end;
+		} else if (end >= s->c->line_cmd_end) {
+			s->c->line_cmd = r->weight;
+			s->c->line_cmd_end = end;
+		}
+		return 0;
+	}
+	if (s->c->cmd_only)
+		return 0;
 
 	if (r->weight > *score)
 		*score = r->weight;
 	s->c->sig_hits[s->place][r->signal]++;
+	if (r->signal == NG_SIG_LISTPOST)
+		s->c->line_list = true;
 	if (r->signal == NG_SIG_ORIGINAL && r->weight >= 2)
 		s->c->line_original = true; /* weight 1: "the original message was received at" */
 	if (r->weight >= 2 && r->signal != NG_SIG_ORIGINAL && r->signal != NG_SIG_NOTBOUNCE &&
-	    r->signal != NG_SIG_JSON && r->signal != NG_SIG_RCPTLIST) {
+	    r->signal != NG_SIG_JSON && r->signal != NG_SIG_RCPTLIST &&
+	    r->signal != NG_SIG_LISTPOST) {
 		static const char *const where[NG_PLACE_COUNT] = {"header:subject", "header:from",
 								  "text"};
 		static const char *const rules[NG_SIG_COUNT] = {
 			"phrase:bounce",    "phrase:delay",     "phrase:success",
 			"phrase:autoreply", "phrase:challenge", "phrase:av",
 "phrase:original",  "phrase:transcript", "phrase:ordinary",
-			"phrase:json",      "phrase:rcptlist"};
+			"phrase:json",      "phrase:rcptlist",  "phrase:command",
+			"phrase:listpost"};
 		ng_cl_evidence(s->c, rules[r->signal], where[s->place], r->phrase,
 			       strlen(r->phrase));
 	}

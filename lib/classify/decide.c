@@ -35,14 +35,37 @@ static int cand_index(const ng_classifier *c, const char *addr)
 	return -1;
 }
 
+/* Actions of a success report; "deliverable" is what address verification
+ * (Postfix sendmail -bv) reports. */
+static bool action_ok(const char *a)
+{
+	return strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 ||
+	       strcmp(a, "expanded") == 0 || strcmp(a, "deliverable") == 0;
+}
+
+/* What the reason judge (reason.h) reads as the command a reply answered. */
+static const char *const cmd_marker[] = {
+	[NG_CMD_CONN] = " (after initial connection)",
+	[NG_CMD_HELO] = " (in reply to EHLO command)",
+	[NG_CMD_STARTTLS] = " (in reply to STARTTLS command)",
+	[NG_CMD_MAIL] = " (in reply to MAIL FROM command)",
+	[NG_CMD_RCPT] = " (in reply to RCPT TO command)",
+	[NG_CMD_DATA] = " (in reply to end of DATA command)",
+};
+
 /* Fill status, reply code, reason and hard/soft of one recipient. */
 static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 {
+	uint8_t cmd = c->rcpt_cmd[r - c->v.rcpt];
 	char st[16];
 	const char *d = r->diagnostic;
 	size_t dl = strlen(d);
 
-	if (dl > 0 && ng_text_find_status(d, dl, st, sizeof(st))) {
+	/* A transcript's successful steps ("250 2.1.5 Ok") before the failing
+	 * reply are nobody's status: a failure takes a failure code. */
+	bool ok = action_ok(r->action);
+	if (dl > 0 && (ok ? ng_text_find_status(d, dl, st, sizeof(st))
+			  : ng_text_find_status_fail(d, dl, st, sizeof(st)))) {
 		/* The code the remote server gave (in the diagnostic) is more
 		 * precise than the one the reporting MTA chose for its Status
 		 * field (often a generic 5.0.0 or 4.4.7), unless it is generic. */
@@ -53,7 +76,7 @@ static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 			copy(r->status, sizeof(r->status), st);
 	}
 	if (r->reply_code == 0 && dl > 0)
-		r->reply_code = ng_text_find_reply(d, dl);
+		r->reply_code = ok ? ng_text_find_reply(d, dl) : ng_text_find_reply_fail(d, dl);
 	/* A reply code of another class than the status ("554 4.4.7 Message
 	 * expired ... <421 4.4.2 Connection timed out>", a 220 greeting) is not
 	 * this recipient's answer: take one of the status's class, or none. */
@@ -66,7 +89,20 @@ static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 	size_t tl = dl;
 	if (tl == 0) {
 		text = c->text_all;
-		tl = strlen(text);
+		tl = c->text_all_len;
+	}
+	/* The command found anywhere in the message for this recipient goes
+	 * last, where the judge takes it from (a Diagnostic-Code rarely says). */
+	char buf[sizeof(c->text_all) + 48];
+	if (cmd > NG_CMD_NONE && cmd < sizeof(cmd_marker) / sizeof(cmd_marker[0]) &&
+	    cmd_marker[cmd] != NULL) {
+		size_t ml = strlen(cmd_marker[cmd]);
+		if (tl > sizeof(buf) - ml)
+			tl = sizeof(buf) - ml;
+		memcpy(buf, text, tl);
+		memcpy(buf + tl, cmd_marker[cmd], ml);
+		text = buf;
+		tl += ml;
 	}
 	ng_reasons_judge(c->reasons, text, tl, r->status[0] ? r->status : NULL, r->reply_code,
 			 delayed, &out);
@@ -80,10 +116,22 @@ static ng_rcpt *new_rcpt(ng_classifier *c, const char *addr)
 {
 	if (c->v.nrcpt >= NG_VERDICT_RCPTS)
 		return NULL;
+	c->rcpt_cmd[c->v.nrcpt] = NG_CMD_NONE;
 	ng_rcpt *r = &c->v.rcpt[c->v.nrcpt++];
 	memset(r, 0, offsetof(ng_rcpt, diagnostic) + 1);
 	copy(r->address, sizeof(r->address), addr);
 	return r;
+}
+
+/* The SMTP command a recipient's reply answered: its own from the text, or
+ * the one command the whole text names, when it names one. */
+static uint8_t rcpt_command(const ng_classifier *c, int k)
+{
+	if (k >= 0 && c->cand[k].cmd != NG_CMD_NONE)
+		return c->cand[k].cmd;
+	if (c->cmds_seen != 0 && (c->cmds_seen & (c->cmds_seen - 1)) == 0)
+		return c->last_cmd;
+	return NG_CMD_NONE;
 }
 
 static void rcpts_from_dsn(ng_classifier *c)
@@ -125,12 +173,17 @@ static void rcpts_from_dsn(ng_classifier *c)
 		/* a transcript in the text may hold the reply code the DSN lacks */
 		if (k < 0 && c->ndsn == 1 && c->ncand == 1)
 			k = 0;
+		c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, k);
 		const char *d = r->diagnostic;
 		if (k >= 0 && d != c->cand[k].diag && ng_text_find_reply(d, strlen(d)) == 0) {
 			const char *t = c->cand[k].diag;
-			r->reply_code = ng_text_find_reply(t, strlen(t));
-			if (r->status[0] == '\0' && ng_text_find_status(t, strlen(t), r->status,
-									sizeof(r->status)) == false)
+			bool ok = action_ok(r->action);
+			r->reply_code = ok ? ng_text_find_reply(t, strlen(t))
+					   : ng_text_find_reply_fail(t, strlen(t));
+			if (r->status[0] == '\0' &&
+			    !(ok ? ng_text_find_status(t, strlen(t), r->status, sizeof(r->status))
+				 : ng_text_find_status_fail(t, strlen(t), r->status,
+							    sizeof(r->status))))
 				r->status[0] = '\0';
 		}
 	}
@@ -160,6 +213,21 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 			return;
 		copy(r->action, sizeof(r->action), action);
 		copy(r->diagnostic, sizeof(r->diagnostic), k->diag[0] ? k->diag : c->text_all);
+		c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, (int)i);
+		/* "Could not be delivered because of 550 5.1.1 User unknown. The
+		 * following recipients were affected: a@b": the reply before the
+		 * list is every listed recipient's */
+		char st[16];
+		const char *d = r->diagnostic;
+		size_t dl = strlen(d), ll = strlen(c->lead);
+		if (k->diag[0] != '\0' && ll > 0 && ng_text_find_reply_fail(d, dl) == 0 &&
+		    !ng_text_find_status_fail(d, dl, st, sizeof(st)) &&
+		    (ng_text_find_reply_fail(c->lead, ll) != 0 ||
+		     ng_text_find_status_fail(c->lead, ll, st, sizeof(st)))) {
+			copy(r->diagnostic, sizeof(r->diagnostic), c->lead);
+			ng_text_append_sq(r->diagnostic, sizeof(r->diagnostic), k->diag,
+					  strlen(k->diag));
+		}
 	}
 	if (c->v.nrcpt == 0 && c->x_failed[0] == '\0' && c->v.original.to[0] != '\0') {
 		/* nothing in the text names a recipient: the returned original's
@@ -174,6 +242,7 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 			if (r != NULL) {
 				copy(r->action, sizeof(r->action), action);
 				copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
+				c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, -1);
 			}
 		}
 	}
@@ -189,17 +258,11 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 				return;
 			copy(r->action, sizeof(r->action), action);
 			copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
+			c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, -1);
 		}
 	}
 }
 
-/* Actions of a success report; "deliverable" is what address verification
- * (Postfix sendmail -bv) reports. */
-static bool action_ok(const char *a)
-{
-	return strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 ||
-	       strcmp(a, "expanded") == 0 || strcmp(a, "deliverable") == 0;
-}
 
 static void set_class(ng_classifier *c, enum ng_class cls, double conf)
 {

@@ -124,8 +124,16 @@ void ng_cl_dsn_line(ng_classifier *c, const char *s, size_t len)
 		return;
 	}
 	if (s[0] == ' ' || s[0] == '\t') {
-		if (c->grp.last == 1)
-			ng_text_append(c->grp.diag, sizeof(c->grp.diag), s, len);
+		if (c->grp.last == 1) {
+			size_t i = 0;
+			while (i < len && (s[i] == ' ' || s[i] == '\t'))
+				i++;
+			/* "550-5.1.1 " of a multi-line reply's later lines */
+			if (len - i > 4 && s[i] >= '2' && s[i] <= '5')
+				i += ng_text_reply_cont(s + i, len - i, c->grp.diag,
+							strlen(c->grp.diag));
+			ng_text_append(c->grp.diag, sizeof(c->grp.diag), s + i, len - i);
+		}
 		return;
 	}
 	const char *colon = memchr(s, ':', len);

@@ -92,7 +92,14 @@ static void add_diag(ng_classifier *c, int idx, const char *s, size_t len)
 {
 	if (idx < 0)
 		return;
-	ng_text_append_sq(c->cand[idx].diag, sizeof(c->cand[idx].diag), s, len);
+	char *d = c->cand[idx].diag;
+	if (len > 4 && s[0] >= '2' && s[0] <= '5') {
+		/* "550-5.1.1 " of a multi-line reply's later lines */
+		size_t k = ng_text_reply_cont(s, len, d, strlen(d));
+		s += k;
+		len -= k;
+	}
+	ng_text_append_sq(d, sizeof(c->cand[idx].diag), s, len);
 }
 
 /* Addresses on one notification line. */
@@ -100,10 +107,18 @@ static void add_diag(ng_classifier *c, int idx, const char *s, size_t len)
  * "<<< reply") comes before the line that names its recipient: it waits in
  * c->pending for that line, or goes to the current candidate when a new
  * session starts or the text ends. */
+static void set_cmd(ng_classifier *c, int idx, uint8_t cmd)
+{
+	if (idx >= 0 && cmd != NG_CMD_NONE)
+		c->cand[idx].cmd = cmd;
+}
+
 static void flush_pending(ng_classifier *c)
 {
-	if (c->pending[0] != '\0')
+	if (c->pending[0] != '\0') {
 		add_diag(c, c->cur, c->pending, strlen(c->pending));
+		set_cmd(c, c->cur, c->pending_cmd);
+	}
 	c->pending[0] = '\0';
 }
 
@@ -125,9 +140,18 @@ static bool candidates(ng_classifier *c, const char *line, size_t len, bool inde
 	size_t at, alen;
 	size_t first_at = 0, first_end = 0;
 	bool found = false;
+	int dn_st = -1;     /* strength of an address used as display name ... */
+	size_t dn_next = 0; /* ... of the "<addr>" that starts here */
 
 	while (ng_text_find_addr(line, len, from, &at, &alen)) {
 		from = at + alen;
+		/* "a@b <c@d>": the first is only the display name of the second */
+		if (at + alen + 2 < len && line[at + alen] == ' ' && line[at + alen + 1] == '<' &&
+		    (at == 0 || line[at - 1] != '<')) {
+			dn_st = c->line_list ? 3 : strength(line, at, indented);
+			dn_next = at + alen + 2;
+			continue;
+		}
 		char addr[NG_RCPT_ADDR_LEN];
 		ng_text_lower(addr, sizeof(addr), line + at, alen);
 		/* mailto: links and message ids are not recipients */
@@ -138,7 +162,9 @@ static bool candidates(ng_classifier *c, const char *line, size_t len, bool inde
 		/* a file path ("/home/u/.cat/a@b") is no address */
 		if (line[at] == '/' || (at > 0 && line[at - 1] == '/'))
 			continue;
-		int st = strength(line, at, indented);
+		int st = c->line_list ? 3 : strength(line, at, indented);
+		if (dn_st >= 0 && at == dn_next && dn_st > st)
+			st = dn_st;
 		if (st == 0 || (c->alias_next && !found && k_first(line, at)))
 			continue;
 		if (is_bounce_account(addr) || strcmp(addr, c->from_addr) == 0)
@@ -154,11 +180,12 @@ static bool candidates(ng_classifier *c, const char *line, size_t len, bool inde
 			memcpy(k->addr, addr, sizeof(addr));
 			k->strength = st;
 			k->listed = false;
+			k->cmd = NG_CMD_NONE;
 			k->diag[0] = '\0';
 		} else if (st > c->cand[idx].strength) {
 			c->cand[idx].strength = st;
 		}
-		if (c->sig_hits[NG_PLACE_BODY][NG_SIG_RCPTLIST] > 0)
+		if (c->sig_hits[NG_PLACE_BODY][NG_SIG_RCPTLIST] > 0 || c->line_list)
 			c->cand[idx].listed = true;
 		if (st >= 2 || c->cur < 0 || c->cand[c->cur].strength < 2) {
 			if (!found) {
@@ -186,6 +213,7 @@ static bool candidates(ng_classifier *c, const char *line, size_t len, bool inde
 		add_diag(c, c->cur, line + k, len - k);
 		if (c->pending[0] != '\0') {
 			add_diag(c, c->cur, c->pending, strlen(c->pending));
+			set_cmd(c, c->cur, c->pending_cmd);
 			c->pending[0] = '\0';
 		}
 		if (p > 0)
@@ -241,6 +269,41 @@ flush:
 	}
 	c->inline_hdr_lines++;
 	ng_text_squeeze(c->inline_hdr, sizeof(c->inline_hdr), s, len);
+}
+
+/*
+ * The SMTP command named on a line (c->line_cmd, set by the phrase scan).
+ * Postfix folds "(in reply to RCPT TO command)" anywhere, so an unfinished
+ * "(in ..." at the end of a line is kept, and the next line, when it names
+ * no command itself, is matched once more joined to it: a window of a few
+ * dozen bytes, matched for command rows only.
+ */
+static void line_command(ng_classifier *c, const char *sq, size_t n)
+{
+	char tail[sizeof(c->fold_tail)];
+	size_t tl = 0;
+
+	if (c->fold_at >= 3 && c->fold_at > c->line_cmd_end && n - (c->fold_at - 3) < sizeof(tail)) {
+		tl = n - (c->fold_at - 3);
+		memcpy(tail, sq + c->fold_at - 3, tl);
+	}
+	if (c->line_cmd == NG_CMD_NONE && c->fold_tail[0] != '\0') {
+		char win[sizeof(c->fold_tail) + 48];
+		size_t pl = strlen(c->fold_tail);
+		size_t k = n < 40 ? n : 40;
+		memcpy(win, c->fold_tail, pl);
+		win[pl] = ' ';
+		memcpy(win + pl + 1, sq, k);
+		c->cmd_only = true;
+		ng_cl_scan(c, NG_PLACE_BODY, win, pl + 1 + k);
+		c->cmd_only = false;
+	}
+	memcpy(c->fold_tail, tail, tl);
+	c->fold_tail[tl] = '\0';
+	if (c->line_cmd != NG_CMD_NONE) {
+		c->last_cmd = c->line_cmd;
+		c->cmds_seen |= 1u << c->line_cmd;
+	}
 }
 
 /* Drop HTML tags from a line of text/html (state carried across lines). */
@@ -308,12 +371,24 @@ void ng_cl_text_line(ng_classifier *c, const char *raw, size_t rawlen)
 		return;
 	}
 	c->line_original = false;
+	c->line_list = false;
+	c->line_cmd = NG_CMD_NONE;
+	c->line_cmd_end = 0;
+	c->fold_at = 0;
 	ng_cl_scan(c, NG_PLACE_BODY, sq, n);
+	line_command(c, sq, n);
 	if (c->sig_hits[NG_PLACE_BODY][NG_SIG_JSON] > 0) {
 		/* a JSON notification: its keys, not its addresses, name recipients */
 		ng_cl_json_line(c, sq, n);
 		return;
 	}
+	/* an original's header block quoted without a separator, after the
+	 * recipients were named: its first field at the start of a line (a
+	 * forwarded bounce quotes its own header before naming anybody) */
+	if (!c->line_original && (s[0] == 'R' || s[0] == 'r') && c->cur >= 0 &&
+	    c->cand[c->cur].strength >= 2 &&
+	    (starts_with(sq, n, "return-path:") || starts_with(sq, n, "received: from ")))
+		c->line_original = true;
 	if (c->line_original) {
 		/* "------ This is a copy of the message, including all the headers." */
 		flush_pending(c);
@@ -326,17 +401,29 @@ void ng_cl_text_line(ng_classifier *c, const char *raw, size_t rawlen)
 	c->text_all_len = ng_text_append_at(c->text_all, sizeof(c->text_all), c->text_all_len, sq, n);
 	unsigned before = c->ncand;
 	bool indented = s[0] == ' ' || s[0] == '\t';
+	/* A transcript line names the command of the replies after it; any
+	 * other line the command of its current recipient's reply. */
+	bool to_cur = true;
 	if (starts_with(sq, n, "while talking to") || starts_with(sq, n, "... while talking to")) {
 		flush_pending(c);
+		c->pending_cmd = NG_CMD_NONE;
 		ng_text_append_sq(c->pending, sizeof(c->pending), sq, n);
+		to_cur = false;
 	} else if (starts_with(sq, n, "<<<")) {
 		ng_text_append_sq(c->pending, sizeof(c->pending), sq, n);
+		to_cur = false;
 	} else if (starts_with(sq, n, ">>>")) {
-		if (!candidates(c, sq, n, indented, true))
+		if (c->line_cmd != NG_CMD_NONE)
+			c->pending_cmd = c->line_cmd;
+		if (!candidates(c, sq, n, indented, true)) {
 			ng_text_append_sq(c->pending, sizeof(c->pending), sq, n);
+			to_cur = false;
+		}
 	} else {
 		candidates(c, sq, n, indented, false);
 	}
+	if (to_cur)
+		set_cmd(c, c->cur, c->line_cmd);
 	/* Postfix folds "(expanded from\n <alias>)": the next line's address */
 	c->alias_next = n >= 13 && (strncasecmp(sq + n - 13, "expanded from", 13) == 0 ||
 				    (n >= 14 && strncasecmp(sq + n - 14, "expanded from:", 14) == 0));

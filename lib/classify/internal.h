@@ -18,6 +18,7 @@
 #include "util/limits.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum role { ROLE_NONE = 0, ROLE_TEXT, ROLE_DSN, ROLE_ARF, ROLE_MDN };
 
@@ -26,6 +27,7 @@ struct cand {
 	char addr[NG_RCPT_ADDR_LEN];
 	int strength; /* 3: starts a line, 2: after "RCPT TO:" and the like, 1: anywhere */
 	bool listed;  /* seen after "the following addresses failed" and the like */
+	uint8_t cmd;  /* enum ng_cmd: the SMTP command its reply answered, 0 unknown */
 	char diag[NG_RCPT_DIAG_LEN];
 };
 
@@ -55,6 +57,7 @@ struct ng_classifier {
 	struct cand cand[NG_CANDS_MAX];
 	struct dsn_group dsn[NG_CANDS_MAX];
 	struct dsn_group grp;
+	uint8_t rcpt_cmd[NG_VERDICT_RCPTS]; /* enum ng_cmd of each v.rcpt, set by decide.c */
 	char text_all[4096];         /* notification text, squeezed */
 	size_t text_all_len;
 	char lead[NG_RCPT_DIAG_LEN]; /* text before the first candidate */
@@ -77,6 +80,7 @@ struct ng_classifier {
 	unsigned sig[NG_PLACE_COUNT][NG_SIG_COUNT];      /* highest weight seen */
 	unsigned sig_hits[NG_PLACE_COUNT][NG_SIG_COUNT]; /* number of phrase hits */
 	bool line_original;                              /* set by the scan of one line */
+	bool line_list; /* ... a list server's refusal naming the list (NG_SIG_LISTPOST) */
 
 	/* MIME roles. */
 	enum role role;
@@ -96,6 +100,14 @@ struct ng_classifier {
 	int cur; /* candidate collecting diagnostic lines, -1 none */
 	bool after_original, inline_headers, transcript;
 	bool alias_next; /* the line ended with "(expanded from": an alias follows */
+	/* SMTP command context (enum ng_cmd), see freetext.c */
+	uint8_t line_cmd;    /* last command named on the line being scanned */
+	uint8_t pending_cmd; /* last command of the transcript in c->pending */
+	uint8_t last_cmd;    /* last command named anywhere in the text */
+	unsigned cmds_seen;  /* bit per command named in the text */
+	bool cmd_only;       /* scanning a fold window: only command rows count */
+	size_t line_cmd_end, fold_at;
+	char fold_tail[40]; /* an unfinished "(in reply to" ending the previous line */
 	unsigned text_lines;
 	unsigned inline_hdr_lines;
 };

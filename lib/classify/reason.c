@@ -192,8 +192,10 @@ struct scan {
 	const char *rule[R_COUNT]; /* first phrase that matched each reason */
 	uint8_t cmd;               /* last command marker seen */
 	size_t cmd_end;
-	bool xunix;
-	size_t strong; /* index + 1 of the first decisive phrase matched, 0 = none */
+	bool xunix;      /* diagnostic type x-unix: a local mailer failed */
+	bool nonsmtp;    /* diagnostic type x-unix or x-postfix: not a remote reply */
+	uint32_t labels; /* bit per label marker seen so far */
+	size_t strong;   /* index + 1 of the first decisive phrase matched, 0 = none */
 	/* Pair bookkeeping: end of the latest part a, 0 = not seen yet. */
 	size_t a_end[PAIRS_MAX];
 };
@@ -219,14 +221,19 @@ static int on_hit(void *ctx, uint32_t id, size_t end)
 	size_t i = id / 2;
 	const struct phrase *p = &ng_reason_phrases[i];
 	if (p->marker != M_NONE) {
-		if (p->marker == M_XUNIX) {
-			sc->xunix = true;
+		if (p->marker == M_XUNIX || p->marker == M_XPOSTFIX) {
+			sc->xunix = sc->xunix || p->marker == M_XUNIX;
+			sc->nonsmtp = true;
+		} else if (p->marker == M_LBL_ORANGE) {
+			sc->labels |= (uint32_t)1 << p->marker;
 		} else if (end >= sc->cmd_end) {
 			sc->cmd = p->marker;
 			sc->cmd_end = end;
 		}
 		return 0;
 	}
+	if (p->need != M_NONE && !((sc->labels >> p->need) & 1))
+		return 0; /* a provider's code number without its label */
 	if (p->b == NULL) {
 		mark(sc, i);
 		return 0;
@@ -385,10 +392,13 @@ static bool probe(const struct ctx *c, int e)
 			return !(has(sc, R_NORELAYING) || has(sc, R_BLOCKED) ||
 			         has(sc, R_MAILBOXFULL) || has(sc, R_HASMOVED) ||
 			         has(sc, R_REJECTED) || has(sc, R_NOTACCEPT));
-		/* Without a user-unknown status the wording counts unless it
-		 * answered another command: after DATA Sisimai calls it a
-		 * filter decision (R_FILTERED). */
-		return (sc->cmd == M_CMD_RCPT || sc->cmd == M_NONE) && has(sc, e);
+		/* Without a user-unknown status (x.1.0, x.1.1, x.1.3) the
+		 * wording counts only when it answered RCPT TO, as in Sisimai:
+		 * the same words after DATA, or with no command known, are a
+		 * filter's decision (R_FILTERED below).  Decisive wordings
+		 * (STRONG) of MTAs that say it only at RCPT time are the
+		 * exception. */
+		return sc->cmd == M_CMD_RCPT && has(sc, e);
 	case R_FILTERED:
 		if (c->sname == R_FILTERED)
 			return has(sc, R_USERUNKNOWN) || has(sc, R_FILTERED);
@@ -517,12 +527,14 @@ void ng_reasons_judge(const ng_reasons *r, const char *text, size_t len, const c
 	}
 
 	/* Pass 1: specific evidence, status and text together. */
-	if (!sc.xunix) {
+	if (!sc.nonsmtp) {
 		for (size_t i = 0; i < sizeof(order_first); i++) {
 			int e = order_first[i];
 			if (!probe(&c, e))
 				continue;
 			const char *rule = sc.rule[e];
+			if (rule == NULL && e == R_FILTERED)
+				rule = sc.rule[R_USERUNKNOWN]; /* user-unknown words */
 			if (rule == NULL && sr != NULL && sr->reason == e)
 				rule = sr->rule;
 			if (rule == NULL && e == R_SUSPEND)
@@ -535,7 +547,7 @@ void ng_reasons_judge(const ng_reasons *r, const char *text, size_t len, const c
 	}
 
 	/* Pass 2: the status decides unless it is vague. */
-	if (!vague(c.sname) && !sc.xunix) {
+	if (!vague(c.sname) && !sc.nonsmtp) {
 		finish(out, c.sname, sr->rule, st, reply, delayed);
 		return;
 	}

@@ -129,7 +129,9 @@ enum {
 	M_CMD_MAIL,
 	M_CMD_RCPT,
 	M_CMD_DATA,
-	M_XUNIX,
+	M_XUNIX,      /* "x-unix;": a local mailer's exit status */
+	M_XPOSTFIX,   /* "x-postfix;": Postfix's own, not a remote reply */
+	M_LBL_ORANGE, /* Orange / La Poste error label "OFR", "LPN" */
 	M_COUNT
 };
 
@@ -142,8 +144,9 @@ struct phrase {
 	const char *b;
 	uint8_t reason;
 	uint8_t marker;
-	bool veto;   /* a wording that must NOT count as evidence for reason */
-	bool strong; /* an MTA's fixed wording that decides the reason alone */
+	bool veto;    /* a wording that must NOT count as evidence for reason */
+	bool strong;  /* an MTA's fixed wording that decides the reason alone */
+	uint8_t need; /* a label marker that must precede it, M_NONE = none */
 };
 
 /* RFC 3463 status -> reason, Sisimai's vocabulary.  Unlisted codes: none. */

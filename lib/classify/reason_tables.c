@@ -16,24 +16,36 @@
 
 #define P(s, r)                                                                                    \
 	{                                                                                          \
-		s, NULL, r, M_NONE, false, false                                                   \
+		s, NULL, r, M_NONE, false, false, M_NONE                                           \
 	}
 #define P2(s, t, r)                                                                                \
 	{                                                                                          \
-		s, t, r, M_NONE, false, false                                                      \
+		s, t, r, M_NONE, false, false, M_NONE                                              \
 	}
 #define NOT(s, r)                                                                                  \
 	{                                                                                          \
-		s, NULL, r, M_NONE, true, false                                                    \
+		s, NULL, r, M_NONE, true, false, M_NONE                                            \
 	}
 #define MK(s, m)                                                                                   \
 	{                                                                                          \
-		s, NULL, R_NONE, m, false, false                                                   \
+		s, NULL, R_NONE, m, false, false, M_NONE                                           \
 	}
 /* A decisive wording: an MTA's or provider's fixed message for one cause. */
 #define STRONG(s, r)                                                                               \
 	{                                                                                          \
-		s, NULL, r, M_NONE, false, true                                                    \
+		s, NULL, r, M_NONE, false, true, M_NONE                                            \
+	}
+
+/* A decisive pair: both parts, in order, close together. */
+#define STRONG2(s, t, r)                                                                           \
+	{                                                                                          \
+		s, t, r, M_NONE, false, true, M_NONE                                               \
+	}
+/* Orange / La Poste documented error code "OFR_416", "LPN007_416": decisive,
+ * counted only after the label. */
+#define ORANGE(s, r)                                                                               \
+	{                                                                                          \
+		s, NULL, r, M_NONE, false, true, M_LBL_ORANGE                                      \
 	}
 
 const struct phrase ng_reason_phrases[] = {
@@ -60,7 +72,7 @@ const struct phrase ng_reason_phrases[] = {
     MK("after data", M_CMD_DATA),
     MK(">>> data", M_CMD_DATA),
     MK("x-unix;", M_XUNIX),
-    MK("x-postfix;", M_XUNIX),
+    MK("x-postfix;", M_XPOSTFIX),
     MK("did not like our rcpt to", M_CMD_RCPT),
     MK("rcpt to response", M_CMD_RCPT),
     MK("for rcpt command", M_CMD_RCPT),
@@ -70,6 +82,12 @@ const struct phrase ng_reason_phrases[] = {
     MK("for text command", M_CMD_DATA),
     MK("for data command", M_CMD_DATA),
     MK("your message (data)", M_CMD_DATA),
+    MK("after rcpt command", M_CMD_RCPT),      /* GMX, Exim variants */
+    MK("smtp:rcpt", M_CMD_RCPT),               /* "Technical details: SMTP:RCPT host" */
+    MK("rcpt_to", M_CMD_RCPT),                 /* Yahoo "[RCPT_TO]" */
+    MK("does not like recipient", M_CMD_RCPT), /* qmail: the RCPT TO reply */
+    MK("lpn", M_LBL_ORANGE),
+    MK("ofr", M_LBL_ORANGE),
 
     /*
      * Decisive wordings: fixed messages of one MTA or provider that name
@@ -99,8 +117,30 @@ const struct phrase ng_reason_phrases[] = {
     STRONG("message length exceeds administrative limit", R_EXCEEDLIMIT),
     STRONG("multiple authentication checks failed", R_AUTHFAILURE),
     STRONG("user account disabled", R_SUSPEND),
-    /* Orange/Wanadoo documented code: mail rejected as spam */
-    STRONG("ofr_506", R_SPAMDETECTED),
+    /* Orange / La Poste documented codes ("OFR_416", "LPN007_416"); see
+     * postmastery.com "Orange postmaster SMTP error codes". */
+    ORANGE("_101", R_BLOCKED),
+    ORANGE("_102", R_BLOCKED),
+    ORANGE("_103", R_BLOCKED),
+    ORANGE("_104", R_TOOMANYCONN),
+    ORANGE("_305", R_SECURITYERROR),
+    ORANGE("_401", R_AUTHFAILURE),
+    ORANGE("_402", R_SECURITYERROR),
+    ORANGE("_403", R_REJECTED),
+    ORANGE("_405", R_REJECTED),
+    ORANGE("_415", R_REJECTED),
+    ORANGE("_416", R_USERUNKNOWN),
+    ORANGE("_417", R_MAILBOXFULL),
+    ORANGE("_420", R_SUSPEND),
+    ORANGE("_421", R_REJECTED),
+    ORANGE("_426", R_SUSPEND),
+    ORANGE("_505", R_SYSTEMERROR),
+    ORANGE("_506", R_SPAMDETECTED),
+    ORANGE("_510", R_BLOCKED),
+    ORANGE("_514", R_MESGTOOBIG),
+    ORANGE("_517", R_AUTHFAILURE),
+    ORANGE("_630", R_POLICYVIOLATION),
+    ORANGE("_999", R_BLOCKED),
     /* Mimecast documented policy rejections */
     STRONG("community.mimecast.com/docs/doc-1369#554", R_POLICYVIOLATION),
     STRONG("mcspamsignature", R_VIRUSDETECTED),
@@ -115,6 +155,31 @@ const struct phrase ng_reason_phrases[] = {
     STRONG("has sent to too many recipients this hour", R_SPEEDING),
     STRONG("from: domain is invalid. please provide a valid from:", R_REJECTED),
     STRONG("does not exist e2110", R_REJECTED),
+    /*
+     * Fixed "no such mailbox" wordings that an MTA or provider emits only
+     * when the recipient is unknown, so they need no SMTP command context
+     * (generic "user unknown" does: after DATA it is a filter's answer).
+     */
+    STRONG("recipient name is not recognized", R_USERUNKNOWN), /* Exchange 2000/2003 */
+    STRONG("not listed in domino directory", R_USERUNKNOWN),   /* Lotus Domino */
+    STRONG("not listed in public name", R_USERUNKNOWN),     /* Lotus Notes "... & Address Book" */
+    STRONG("invalid final delivery userid", R_USERUNKNOWN), /* IMail */
+    STRONG("unknown user:", R_USERUNKNOWN), /* local delivery agents: mail.local, IMail */
+    STRONG("no valid recipients for this mm", R_USERUNKNOWN), /* Verizon MMS gateway */
+    STRONG("resolver.adr.recipientnotfound", R_USERUNKNOWN),  /* Microsoft documented */
+    STRONG("found at the destination domain", R_USERUNKNOWN), /* Office 365 5.1.10 text */
+    STRONG("dd this user doesn't have a ", R_USERUNKNOWN),    /* Yahoo documented */
+    STRONG("address couldn't be found. check for typos", R_USERUNKNOWN), /* Gmail */
+    /* KDDI (au, ezweb): "550 <addr>: User unknown" answers RCPT TO, the
+     * address-less "550 : User unknown" is its content filter. */
+    STRONG(">: user unknown", R_USERUNKNOWN),
+    STRONG("550 : user unknown", R_FILTERED),
+    /* Exchange Online relaying the remote host's RCPT TO refusal */
+    STRONG("remote server returned unknown recipient", R_USERUNKNOWN),
+    /* Yahoo documented TSS04: deferred for volume or complaints */
+    STRONG("temporarily deferred due to unexpected volume or user complaints", R_REJECTED),
+    /* Google documented help page for the recipient's receiving rate */
+    STRONG("receivingrate", R_SPEEDING), /* "?p=ReceivingRate" */
     /* Cox, Spectrum documented AUP codes */
     STRONG("aup#cdrbl", R_BLOCKED),
     STRONG("aup#in-1310", R_TOOMANYCONN),
@@ -165,6 +230,7 @@ const struct phrase ng_reason_phrases[] = {
     P("recipient address rejected: unknown user", R_USERUNKNOWN),
     P("recipient address rejected: access denied", R_USERUNKNOWN),
     P("recipient rejected", R_USERUNKNOWN),
+    P("recipient address rejected.", R_USERUNKNOWN),
     P("recipient is not accepted", R_USERUNKNOWN),
     P("destination addresses were unknown", R_USERUNKNOWN),
     P("badrcptto", R_USERUNKNOWN),
@@ -193,7 +259,6 @@ const struct phrase ng_reason_phrases[] = {
     P("address couldn't be found", R_USERUNKNOWN),
     P("address could not be found", R_USERUNKNOWN),
     P("not listed in domino directory", R_USERUNKNOWN),
-    P("not listed in public name & address book", R_USERUNKNOWN),
     P("no valid recipients", R_USERUNKNOWN),
     P("invalid final delivery userid", R_USERUNKNOWN),
 
@@ -220,6 +285,7 @@ const struct phrase ng_reason_phrases[] = {
     P("space has been used up", R_MAILBOXFULL),
     P("boite du destinataire pleine", R_MAILBOXFULL),
     P2("mailbox ", "full", R_MAILBOXFULL),
+    P2("mailbox exceeded ", " limit", R_MAILBOXFULL),
     P2("mailbox ", "quota", R_MAILBOXFULL),
     P2("account is ", " quota", R_MAILBOXFULL),
     P2("quota ", "exceeded", R_MAILBOXFULL),
@@ -240,9 +306,11 @@ const struct phrase ng_reason_phrases[] = {
     P("host unreachable", R_HOSTUNKNOWN),
     P("mail domain mentioned in email address is unknown", R_HOSTUNKNOWN),
     P("the account or domain may not exist", R_HOSTUNKNOWN),
+    P2("dns lookup failure: host ", " not found", R_HOSTUNKNOWN),
 
     /* filtered: refused by the recipient's own filter or settings. */
     P("user reject", R_FILTERED),
+    P("message filtered", R_FILTERED),
     P("user refuses to receive", R_FILTERED),
     P("refuse to receive mail", R_FILTERED),
     P("refused due to recipient preferences", R_FILTERED),
@@ -286,7 +354,6 @@ const struct phrase ng_reason_phrases[] = {
     P("you are not allowed to post to this mailing list", R_REJECTED),
     P("address rejected", R_REJECTED),
     NOT("recipient address rejected", R_REJECTED),
-    NOT("recipient addresses rejected", R_REJECTED),
     NOT("5.1.0 address rejected", R_REJECTED),
     NOT("sender ip address rejected", R_REJECTED),
     P("emetteur invalide", R_REJECTED),
@@ -299,9 +366,9 @@ const struct phrase ng_reason_phrases[] = {
     P("batv failed to verify", R_REJECTED),
     P("batv validation failure", R_REJECTED),
     P("connections not accepted from servers without a valid sender domain", R_REJECTED),
-    P("denied [bouncedeny]", R_REJECTED),
+    P("bouncedeny", R_REJECTED),
     P("envelope blocked - ", R_REJECTED),
-    P("invalid domain, see <url:", R_REJECTED),
+    P("invalid domain, see ", R_REJECTED),
     P("is not a registered gateway user", R_REJECTED),
     P("recipient addresses rejected : access denied", R_REJECTED),
     P("rule imposed mailbox access for", R_REJECTED),
@@ -406,7 +473,6 @@ const struct phrase ng_reason_phrases[] = {
     P("bulk mail", R_SPAMDETECTED),
     P("blacklisted url", R_SPAMDETECTED),
     P("uribl", R_SPAMDETECTED),
-    P("message filtered", R_SPAMDETECTED),
     P("message rejected for policy reasons", R_SPAMDETECTED),
     P("scored as spam", R_SPAMDETECTED),
     P("spam classification", R_SPAMDETECTED),
@@ -446,6 +512,8 @@ const struct phrase ng_reason_phrases[] = {
     P("did not accept our requests to connect", R_EXPIRED),
     P("not delivered within", R_EXPIRED),
     P("remote host is not responding", R_EXPIRED),
+    P2("will be retried for ", " more day", R_EXPIRED),
+    P2("delivery failed ", " attempts", R_EXPIRED),
 
     /* suspend: the account exists but is disabled. */
     P("has been suspended", R_SUSPEND),
@@ -454,6 +522,7 @@ const struct phrase ng_reason_phrases[] = {
     P("user suspended", R_SUSPEND),
     P("account suspended", R_SUSPEND),
     P("temporarily suspended", R_SUSPEND),
+    NOT("delivery temporarily suspended", R_SUSPEND), /* Postfix queue wording */
     P("mailbox disabled", R_SUSPEND),
     P("mailbox is disabled", R_SUSPEND),
     P("account is disabled", R_SUSPEND),
@@ -519,7 +588,6 @@ const struct phrase ng_reason_phrases[] = {
     P("low reputation", R_BADREPUTATION),
     P("ip reputation", R_BADREPUTATION),
     P("domain reputation", R_BADREPUTATION),
-    P("unexpected volume or user complaints", R_BADREPUTATION),
 
     /* notcompliantrfc */
     P("not rfc 5322 compliant", R_NOTCOMPLIANTRFC),
@@ -542,6 +610,7 @@ const struct phrase ng_reason_phrases[] = {
     P("tls required but not supported", R_FAILEDSTARTTLS),
     P("must issue a starttls command first", R_FAILEDSTARTTLS),
     P("tls negotiation failed", R_FAILEDSTARTTLS),
+    P("does not support tls", R_FAILEDSTARTTLS),
 
     /* mesgtoobig */
     P("message too big", R_MESGTOOBIG),
@@ -579,6 +648,7 @@ const struct phrase ng_reason_phrases[] = {
     P("we don't handle mail for", R_NORELAYING),
     P("list of allowed rcpthosts", R_NORELAYING),
     P("requires authentication when attempting to send to a non-local", R_NORELAYING),
+    P("identities failed the check in region", R_NORELAYING), /* Amazon SES */
 
     /* networkerror */
     P("host is unreachable", R_NETWORKERROR),
@@ -624,6 +694,7 @@ const struct phrase ng_reason_phrases[] = {
     P("encountered an error while being processed", R_SYSTEMERROR),
     P("transaction failed", R_SYSTEMERROR),
     P("internal system error", R_SYSTEMERROR),
+    P("could not load drd for domain", R_SYSTEMERROR),
     P2("unable to connect ", "daemon", R_SYSTEMERROR),
 
     /* systemfull */
@@ -708,14 +779,13 @@ const struct phrase ng_reason_phrases[] = {
     P("not our customer", R_HASMOVED),
 
     /* contenterror */
-    P("improper use of 8-bit data in message header", R_CONTENTERROR),
+    P("bit data in message header", R_CONTENTERROR),
     P("header size exceeds maximum permitted", R_CONTENTERROR),
     P("invalid mime headers", R_CONTENTERROR),
     P("improperly-formatted binary content", R_CONTENTERROR),
     P("unnecessary base64 encoding", R_CONTENTERROR),
     P("mime complexity exceeds", R_CONTENTERROR),
     P("too many received: headers", R_CONTENTERROR),
-    P("too many \"received\" headers", R_CONTENTERROR),
 
     /* mailererror: a local delivery program failed. */
     P("mailer error", R_MAILERERROR),

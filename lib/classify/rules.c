@@ -59,6 +59,11 @@ static const ng_rule subject_rules[] = {
 	{"\xe9\x80\x81\xe4\xbf\xa1\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", NG_SIG_BOUNCE, 2},
 	{"mail could not be delivered", NG_SIG_BOUNCE, 3},
 	{"error sending message", NG_SIG_BOUNCE, 2},
+	/* mailing list servers refusing a post or a looping message */
+	{"are not member", NG_SIG_BOUNCE, 2},
+	{"not a member", NG_SIG_BOUNCE, 2},
+	{"loop alert", NG_SIG_BOUNCE, 2},
+	{"loop back warning", NG_SIG_BOUNCE, 2},
 	/* delays */
 	{"delayed mail", NG_SIG_DELAY, 3},
 	{"delivery delayed", NG_SIG_DELAY, 3},
@@ -192,6 +197,12 @@ static const ng_rule body_rules[] = {
 	{"error message below", NG_SIG_BOUNCE, 2},
 	{"invalid user address", NG_SIG_BOUNCE, 1},
 	{"transcript of session follows", NG_SIG_TRANSCRIPT, 2},
+	/* mailing list servers refusing a post (fml, Mailman, Majordomo) */
+	{"not a member of this mailing list", NG_SIG_BOUNCE, 3},
+	{"not a member of this list", NG_SIG_BOUNCE, 3},
+	{"not a member of the list", NG_SIG_BOUNCE, 2},
+	{"not a member of the mailing list", NG_SIG_BOUNCE, 3},
+	{"duplicated message-id", NG_SIG_BOUNCE, 2},
 	/* delays */
 	{"will continue to try", NG_SIG_DELAY, 2},
 	{"will be retried", NG_SIG_DELAY, 2},
@@ -285,6 +296,7 @@ static const ng_rule body_rules[] = {
 	{"copy of the original message", NG_SIG_ORIGINAL, 2},
 	{"returned message --", NG_SIG_ORIGINAL, 2},
 	{"message text follows", NG_SIG_ORIGINAL, 2},
+	{"original mail as follows", NG_SIG_ORIGINAL, 2},
 	/* a list of the failed recipients follows */
 	{"the following recipient", NG_SIG_RCPTLIST, 2},
 	{"the following address", NG_SIG_RCPTLIST, 2},
@@ -296,6 +308,51 @@ static const ng_rule body_rules[] = {
 	{"following list of recipients", NG_SIG_RCPTLIST, 2},
 	{"address(es) failed", NG_SIG_RCPTLIST, 2},
 	{"addresses failed", NG_SIG_RCPTLIST, 2},
+	/* which SMTP command the remote server answered (Postfix, Sendmail and
+	 * Courier transcripts, Exim, qmail); Postfix folds its "(in reply to
+	 * ... command)" anywhere, so its fragments count alone */
+	{"(in", NG_SIG_COMMAND, NG_CMD_FOLD},
+	{"in reply to rcpt to", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{"rcpt to command", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{"after rcpt to", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{"after pipelined rcpt to", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{">>> rcpt to", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{"rcpt to response", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{"does not like recipient", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{"did not like our rcpt to", NG_SIG_COMMAND, NG_CMD_RCPT},
+	{"in reply to end of data", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"in reply to data", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"end of data command", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"after end of data", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"after pipelined end of data", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"after data", NG_SIG_COMMAND, NG_CMD_DATA},
+	{">>> data", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"failed on data command", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"did not like our data", NG_SIG_COMMAND, NG_CMD_DATA},
+	{"in reply to mail from", NG_SIG_COMMAND, NG_CMD_MAIL},
+	{"mail from command", NG_SIG_COMMAND, NG_CMD_MAIL},
+	{"after mail from", NG_SIG_COMMAND, NG_CMD_MAIL},
+	{">>> mail from", NG_SIG_COMMAND, NG_CMD_MAIL},
+	{"sender was rejected", NG_SIG_COMMAND, NG_CMD_MAIL},
+	{"did not like our mail from", NG_SIG_COMMAND, NG_CMD_MAIL},
+	{"in reply to helo", NG_SIG_COMMAND, NG_CMD_HELO},
+	{"in reply to ehlo", NG_SIG_COMMAND, NG_CMD_HELO},
+	{"after helo", NG_SIG_COMMAND, NG_CMD_HELO},
+	{"after ehlo", NG_SIG_COMMAND, NG_CMD_HELO},
+	{">>> helo", NG_SIG_COMMAND, NG_CMD_HELO},
+	{">>> ehlo", NG_SIG_COMMAND, NG_CMD_HELO},
+	{"in reply to starttls", NG_SIG_COMMAND, NG_CMD_STARTTLS},
+	{"after starttls", NG_SIG_COMMAND, NG_CMD_STARTTLS},
+	{">>> starttls", NG_SIG_COMMAND, NG_CMD_STARTTLS},
+	{"after initial connection", NG_SIG_COMMAND, NG_CMD_CONN},
+	{"refused to talk to me", NG_SIG_COMMAND, NG_CMD_CONN},
+	/* a mailing list server refused a post; the line names the list, which
+	 * stands for the recipient (instructions with other addresses follow) */
+	{"not a member of this mailing list", NG_SIG_LISTPOST, 2},
+	{"not a member of this list", NG_SIG_LISTPOST, 2},
+	{"not a member of the list", NG_SIG_LISTPOST, 2},
+	{"not a member of the mailing list", NG_SIG_LISTPOST, 2},
+	{"duplicated message-id in", NG_SIG_LISTPOST, 2},
 	/* JSON delivery notifications (Amazon SES, also wrapped in SNS) */
 	{"\"notificationtype", NG_SIG_JSON, 1},
 	/* ordinary mail that talks about deliveries */
@@ -306,7 +363,7 @@ static const ng_rule body_rules[] = {
 
 static const char *const signal_names[NG_SIG_COUNT] = {
 	"bounce", "delay", "success", "autoreply", "challenge", "av", "original", "transcript",
-	"notbounce", "json", "rcptlist",
+	"notbounce", "json", "rcptlist", "command", "listpost",
 };
 
 const char *ng_signal_name(unsigned s)

@@ -26,7 +26,24 @@ enum ng_signal {
 	NG_SIG_NOTBOUNCE,  /* wording of ordinary mail that quotes bounce words */
 	NG_SIG_JSON,       /* a key of a JSON delivery notification (Amazon SES) */
 	NG_SIG_RCPTLIST,   /* "the following addresses failed": a recipient list follows */
+	NG_SIG_COMMAND,    /* which SMTP command a reply answered; weight: enum ng_cmd */
+	NG_SIG_LISTPOST,   /* a list server refused a post: the line names the list */
 	NG_SIG_COUNT
+};
+
+/* SMTP commands a remote server's reply answered ("in reply to RCPT TO
+ * command", ">>> DATA", "after end of data").  The weight of an
+ * NG_SIG_COMMAND row; NG_CMD_FOLD marks the start of Postfix's "(in reply
+ * to ... command)", which may be folded onto the next line. */
+enum ng_cmd {
+	NG_CMD_NONE = 0,
+	NG_CMD_CONN,
+	NG_CMD_HELO,
+	NG_CMD_STARTTLS,
+	NG_CMD_MAIL,
+	NG_CMD_RCPT,
+	NG_CMD_DATA,
+	NG_CMD_FOLD,
 };
 
 enum ng_place { NG_PLACE_SUBJECT = 0, NG_PLACE_FROM, NG_PLACE_BODY, NG_PLACE_COUNT };

@@ -72,16 +72,27 @@ bool ng_text_find_addr(const char *s, size_t len, size_t from, size_t *at, size_
 	return false;
 }
 
-bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap)
+/* "550-5.1.1": the status after the reply code of a multi-line reply. */
+static bool reply_dash(const char *s, size_t i)
+{
+	return i >= 4 && s[i - 1] == '-' && is_digit(s[i - 2]) && is_digit(s[i - 3]) &&
+	       s[i - 4] == s[i] && (i == 4 || !is_alnum(s[i - 5]));
+}
+
+/* The status scan behind ng_text_find_status*: fail skips class 2. */
+static bool find_status(const char *s, size_t len, char *out, size_t cap, bool fail)
 {
 	for (size_t i = 0; i + 4 < len; i++) {
 		char c = s[i];
 		if (c != '2' && c != '4' && c != '5')
 			continue;
+		if (fail && c == '2')
+			continue;
 		if (s[i + 1] != '.')
 			continue;
 		if (i > 0 && (is_alnum(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '-' ||
-			      s[i - 1] == '/' || (s[i - 1] == ':' && !spaced_colon(s, i))))
+			      s[i - 1] == '/' || (s[i - 1] == ':' && !spaced_colon(s, i))) &&
+		    !reply_dash(s, i))
 			continue;
 		size_t k = i + 2;
 		size_t d1 = k;
@@ -107,9 +118,24 @@ bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap)
 	return false;
 }
 
+bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap)
+{
+	return find_status(s, len, out, cap, false);
+}
+
+bool ng_text_find_status_fail(const char *s, size_t len, char *out, size_t cap)
+{
+	return find_status(s, len, out, cap, true);
+}
+
 int ng_text_find_reply(const char *s, size_t len)
 {
 	return ng_text_find_reply_class(s, len, 0);
+}
+
+int ng_text_find_reply_fail(const char *s, size_t len)
+{
+	return ng_text_find_reply_class(s, len, 'f');
 }
 
 int ng_text_find_reply_class(const char *s, size_t len, char first)
@@ -118,7 +144,7 @@ int ng_text_find_reply_class(const char *s, size_t len, char first)
 		char c = s[i];
 		if (c != '2' && c != '4' && c != '5')
 			continue;
-		if (first != 0 && c != first)
+		if (first != 0 && c != first && !(first == 'f' && c != '2'))
 			continue;
 		if (!is_digit(s[i + 1]) || !is_digit(s[i + 2]))
 			continue;
@@ -282,4 +308,43 @@ bool ng_text_contains(const char *s, size_t len, const char *needle)
 		if (strncasecmp(s + i, needle, n) == 0)
 			return true;
 	return false;
+}
+
+/* Does s[0..len) hold the 4 bytes p[0..4)? */
+static bool has4(const char *s, size_t len, const char *p)
+{
+	for (size_t i = 0; i + 4 <= len; i++) {
+		const char *q = memchr(s + i, p[0], len - i - 3);
+		if (q == NULL)
+			return false;
+		if (memcmp(q, p, 4) == 0)
+			return true;
+		i = (size_t)(q - s);
+	}
+	return false;
+}
+
+size_t ng_text_reply_cont(const char *s, size_t len, const char *prev, size_t prevlen)
+{
+	if (len < 4 || s[0] < '2' || s[0] > '5' || !is_digit(s[1]) || !is_digit(s[2]) ||
+	    (s[3] != '-' && s[3] != ' '))
+		return 0;
+	char want[4] = {s[0], s[1], s[2], '-'};
+	if (!has4(prev, prevlen, want))
+		return 0;
+	size_t k = 4;
+	/* and the enhanced status repeated on every line */
+	if (k + 5 <= len && s[k] == s[0] && s[k + 1] == '.') {
+		size_t j = k + 2;
+		while (j < len && is_digit(s[j]))
+			j++;
+		if (j < len && s[j] == '.' && j > k + 2) {
+			size_t d = ++j;
+			while (j < len && is_digit(s[j]))
+				j++;
+			if (j > d && (j == len || s[j] == ' '))
+				k = j < len ? j + 1 : j;
+		}
+	}
+	return k;
 }

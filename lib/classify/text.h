@@ -19,10 +19,17 @@ bool ng_text_find_addr(const char *s, size_t len, size_t from, size_t *at, size_
  * Ignores parts of dotted quads and version numbers. */
 bool ng_text_find_status(const char *s, size_t len, char *out, size_t cap);
 
+/* The same, but only a failure status (class 4 or 5): a transcript's
+ * "250 2.1.5 Ok" before the failing reply is no recipient's status. */
+bool ng_text_find_status_fail(const char *s, size_t len, char *out, size_t cap);
+
 /* First SMTP reply code (2xx, 4xx, 5xx standing as a word) in s, or 0. */
 int ng_text_find_reply(const char *s, size_t len);
-/* The same, but only a code whose first digit is `first` ('4', '5'). */
+/* The same, but only a code whose first digit is `first` ('4', '5'); 'f':
+ * any failure code (4xx or 5xx). */
 int ng_text_find_reply_class(const char *s, size_t len, char first);
+/* The first failure reply code (4xx, 5xx), or 0. */
+int ng_text_find_reply_fail(const char *s, size_t len);
 
 /* Copy at most cap-1 bytes of s with runs of white space squeezed to one
  * space and the ends trimmed; NUL-terminates; returns the length. */
@@ -35,6 +42,13 @@ void ng_text_append(char *buf, size_t cap, const char *s, size_t len);
 void ng_text_append_sq(char *buf, size_t cap, const char *s, size_t len);
 /* The same when the caller knows the buffer's length: returns the new one. */
 size_t ng_text_append_at(char *buf, size_t cap, size_t used, const char *s, size_t len);
+
+/* A multi-line SMTP reply joined into one text repeats its code on every
+ * line ("550-5.1.1 The email account ... 550-5.1.1 double-checking ...").
+ * When s starts such a continuation ("550-" or "550 ", maybe followed by the
+ * same class's status) of a reply already begun in prev ("550-" occurs in
+ * it), returns how many bytes of s to drop; else 0. */
+size_t ng_text_reply_cont(const char *s, size_t len, const char *prev, size_t prevlen);
 
 /* Value of a DSN address field: drops an "rfc822;" type, white space and
  * angle brackets.  Copies to out; returns its length. */

@@ -47,14 +47,40 @@ static const struct reason_case cases[] = {
     {"catch-all 5.0.0 with precise code in text", "smtp; 550 5.1.1 <a@b.example>: no such user",
      "5.0.0", 550, false, "userunknown", true},
     {"temporary user unknown is still hard",
-     "450 4.1.1 <a@b.example>: Recipient address rejected: User unknown", "4.1.1", 450, false,
+     "450 4.1.1 <a@b.example>: Recipient address rejected: User unknown (in reply to RCPT TO "
+     "command)",
+     "4.1.1", 450, false, "userunknown", true},
+    {"user unknown at RCPT beats a 5.2.1 status",
+     "550 5.2.1 <a@b.example>... User Unknown (in reply to RCPT TO command)", "5.2.1", 550, false,
      "userunknown", true},
+    {"exchange 2003 recipient not recognized, no command needed",
+     "The recipient name is not recognized MSEXCH:IMS:B:C:D 0 (000C05A6) Unknown Recipient", NULL,
+     0, false, "userunknown", true},
+    {"yahoo dd account, even after DATA",
+     "SMTP; 554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0] "
+     ">>> DATA",
+     "5.0.0", 554, false, "userunknown", true},
+    {"orange documented code 416",
+     "SMTP; 550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416", "5.5.0", 550,
+     false, "userunknown", true},
+    {"kddi address in reply is userunknown", "smtp; 550 <a@ezweb.ne.jp>: User unknown", "5.0.0",
+     550, false, "userunknown", true},
     /* filtered */
     {"user unknown after DATA is filtered",
      "550 5.2.1 <a@b.example>... User Unknown (in reply to end of DATA command)", "5.2.1", 550,
      false, "filtered", false},
     {"recipient preferences", "550 Refused due to recipient preferences", "5.2.0", 550, false,
      "filtered", false},
+    {"user unknown with no command and no x.1.1 is filtered", "SMTP; 550 Unknown user a@b.example",
+     "5.0.0", 550, false, "filtered", false},
+    {"user unknown with a 5.2.1 status and no command is filtered",
+     "smtp; 550 5.2.1 <a@b.example>... User Unknown", "5.2.1", 550, false, "filtered", false},
+    {"kddi address-less user unknown is its filter", "smtp; 550 : User unknown", "5.0.0", 550,
+     false, "filtered", false},
+    {"user unknown after end of data is filtered",
+     "550 Unknown user a@b.example (in reply to end of DATA command)", "5.0.0", 550, false,
+     "filtered", false},
+    {"message filtered", "550 5.2.0 Message Filtered", "5.2.0", 550, false, "filtered", false},
     /* mailboxfull */
     {"mailbox full 5.2.2", "552 5.2.2 <a@b.example>: Mailbox full", "5.2.2", 552, false,
      "mailboxfull", false},
@@ -218,6 +244,29 @@ static const struct reason_case cases[] = {
      "5.1.1", 550, false, "speeding", false},
     {"cox documented blocklist code", "550 5.1.0 <s@c.example> sender rejected. AUP#CDRBL", "5.1.0",
      550, false, "blocked", false},
+    {"postfix delivery temporarily suspended is not an account suspension",
+     "Diagnostic-Code: X-Postfix; delivery temporarily suspended: connect to b.example[192.0.2.1]: "
+     "server refused to talk to me: 421 Service not available, closing transmission channel",
+     "4.0.0", 421, false, "blocked", false},
+    {"yahoo tss04 volume or complaints",
+     "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or "
+     "user complaints",
+     "4.7.0", 421, false, "rejected", false},
+    {"google receiving rate split over continuation lines",
+     "550-5.2.1 The user you are trying to contact is receiving mail at a rate that 550-5.2.1 "
+     "prevents additional messages. 550 5.2.1 https://support.google.com/mail/?p=ReceivingRatePerm",
+     "5.2.1", 550, false, "speeding", false},
+    {"all recipient addresses rejected after DATA",
+     "550 5.4.1 All recipient addresses rejected : Access denied -------SMTP command DATA", "5.4.1",
+     550, false, "rejected", false},
+    {"retried for more days is expired", "Message will be retried for 2 more day(s)", NULL, 0,
+     false, "expired", false},
+    {"dns lookup failure host not found",
+     "There was an error delivering your mail to <a@b.example>. DNS lookup failure: host "
+     "b.example not found",
+     NULL, 0, false, "hostunknown", true},
+    {"orange code without its label is nothing special", "550 Rejected, ref _416", NULL, 550, false,
+     "onhold", false},
     /* command markers */
     {"dragonfly rcpt marker keeps user unknown",
      "mx.b.example [192.0.2.1] did not like our RCPT TO: 550 5.1.1 User unknown", NULL, 0, false,
@@ -319,6 +368,7 @@ static void test_edges(void **state)
 	ng_reasons_judge(r, "", 0, "5.2.2", 552, false, &out);
 	assert_string_equal(out.rule, "status:5.2.2");
 	ng_reasons_judge(r, "no such user", 12, NULL, 0, false, &out);
+	assert_string_equal(out.reason, "filtered"); /* no RCPT TO context */
 	assert_string_equal(out.rule, "text:no such user");
 
 	/* A garbage status is ignored, not trusted. */
