@@ -231,10 +231,13 @@ static ssize_t read_full(int fd, char *buf, size_t cap)
  * many small files of a bounce mailbox, stdio's extra fstat and copies cost
  * more than the classification itself.
  */
-static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox)
+static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox, off_t size)
 {
 	static char chunk[65536];
-	ssize_t n = read_full(fd, chunk, sizeof(chunk));
+	/* A regular file that fits: one read of the size fstat(2) gave, and no
+	 * second read to see the end; what is appended later is not read. */
+	bool whole = size > 0 && (size_t)size <= sizeof(chunk);
+	ssize_t n = read_full(fd, chunk, whole ? (size_t)size : sizeof(chunk));
 	bool mbox = r->force_mbox ||
 		    (may_be_mbox && n >= 5 && memcmp(chunk, "From ", 5) == 0);
 
@@ -242,7 +245,7 @@ static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox
 		struct mbox m = {.r = r, .path = path, .line_start = true};
 		while (n > 0) {
 			mbox_feed(&m, chunk, (size_t)n);
-			n = read_full(fd, chunk, sizeof(chunk));
+			n = whole ? 0 : read_full(fd, chunk, sizeof(chunk));
 		}
 		if (m.npend > 0)
 			mbox_bytes(&m, m.pend, m.npend);
@@ -251,7 +254,8 @@ static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox
 		ng_classify_begin(r->cl, NULL);
 		while (n > 0) {
 			ng_classify_feed(r->cl, chunk, (size_t)n);
-			n = n == (ssize_t)sizeof(chunk) ? read_full(fd, chunk, sizeof(chunk)) : 0;
+			n = (whole || n < (ssize_t)sizeof(chunk)) ? 0
+							    : read_full(fd, chunk, sizeof(chunk));
 		}
 		emit(r, ng_classify_end(r->cl), path);
 	}
@@ -288,7 +292,7 @@ static void classify_file_or_dir(struct run *r, const char *path, bool top)
 			classify_dir(r, path);
 		return;
 	}
-	classify_fd(r, fd, path, !ends_with(path, ".eml"));
+	classify_fd(r, fd, path, !ends_with(path, ".eml"), S_ISREG(st.st_mode) ? st.st_size : 0);
 	close(fd);
 }
 
@@ -341,7 +345,7 @@ static void classify_dir(struct run *r, const char *path)
 static void classify_path(struct run *r, const char *path)
 {
 	if (strcmp(path, "-") == 0)
-		classify_fd(r, STDIN_FILENO, "-", false);
+		classify_fd(r, STDIN_FILENO, "-", false, 0);
 	else
 		classify_file_or_dir(r, path, true);
 }
