@@ -17,8 +17,9 @@
  *      outputs of its failure state, flattened into one array.
  *   5. Renumbering.  States with outputs get the highest numbers, so the scan
  *      loop tests "state >= first output state" without touching memory, and
- *      table entries are stored premultiplied by the row length, so the
- *      next-state load needs no multiplication.
+ *      table entries are 16-bit state numbers: the tables are half the size
+ *      of 32-bit ones and stay in the cache, which matters more than the
+ *      multiplication by the row length in the next-state load.
  *
  * After a successful build the object is never written again, which is what
  * makes concurrent scans safe.  All sizes are overflow-checked; every
@@ -30,6 +31,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* States are 16-bit numbers: the tables stay small enough for the cache.
+ * Phrase tables of this project use a few thousand. */
+#define NG_AC_STATES_MAX 65535
 
 struct ng_ac {
 	/* Building phase: patterns, folded, concatenated. */
@@ -43,8 +48,8 @@ struct ng_ac {
 	bool built;
 	uint16_t nclass;    /* row length */
 	uint8_t cls[256];   /* byte -> class */
-	uint32_t *delta;    /* nstates * nclass entries, premultiplied targets */
-	uint32_t first_out; /* premultiplied id of the first state with outputs */
+	uint16_t *delta;    /* nstates * nclass entries: next state numbers */
+	uint32_t first_out; /* the first state with outputs */
 	uint32_t *out_off;  /* per state with outputs: [k] .. [k+1] in out_ids */
 	uint32_t *out_ids;  /* flattened output lists */
 	size_t nstates;
@@ -192,7 +197,8 @@ int ng_ac_build(ng_ac *ac)
 	size_t nmax = ac->pbytes_len + 1, cells, sz;
 	struct build b = {0};
 	int rc = -1;
-	uint32_t *delta = NULL, *out_off = NULL, *out_ids = NULL;
+	uint16_t *delta = NULL;
+	uint32_t *out_off = NULL, *out_ids = NULL;
 
 	if (nmax > UINT32_MAX)
 		goto out;
@@ -292,25 +298,25 @@ int ng_ac_build(ng_ac *ac)
 	uint32_t lo = 0, hi = n - nout;
 	for (uint32_t s = 0; s < n; s++)
 		b.newid[s] = b.cnt[s] ? hi++ : lo++;
-	if (!mul_ok(n, nc, &cells) || !mul_ok(cells, sizeof(uint32_t), &sz) ||
-	    (delta = malloc(sz)) == NULL)
+	if (n > NG_AC_STATES_MAX || !mul_ok(n, nc, &cells) ||
+	    !mul_ok(cells, sizeof(uint16_t), &sz) || (delta = malloc(sz)) == NULL)
 		goto out;
 	out_off = malloc(((size_t)nout + 1) * sizeof(uint32_t));
 	out_ids = malloc((total ? total : 1) * sizeof(uint32_t));
 	if (out_off == NULL || out_ids == NULL)
 		goto out;
-	/* The goto function in the new numbering, premultiplied, in BFS order:
+	/* The goto function in the new numbering, in BFS order:
 	 * a state goes where its failure state goes (a row already complete)
 	 * except along its own trie edges.  The root's misses stay at 0. */
 	for (size_t k = 0; k < qt; k++) {
 		uint32_t st = b.queue[k];
-		uint32_t *row = &delta[(size_t)b.newid[st] * nc];
+		uint16_t *row = &delta[(size_t)b.newid[st] * nc];
 		if (st == 0)
-			memset(row, 0, nc * sizeof(uint32_t));
+			memset(row, 0, nc * sizeof(uint16_t));
 		else
-			memcpy(row, &delta[(size_t)b.newid[b.fail[st]] * nc], nc * sizeof(uint32_t));
+			memcpy(row, &delta[(size_t)b.newid[b.fail[st]] * nc], nc * sizeof(uint16_t));
 		for (uint32_t c = b.child[st]; c != 0; c = b.sib[c - 1])
-			row[b.ccls[c - 1]] = b.newid[c - 1] * (uint32_t)nc;
+			row[b.ccls[c - 1]] = (uint16_t)b.newid[c - 1];
 	}
 	/* Offsets in the new numbering, then fill in BFS order so that the
 	 * failure state's list is complete before it is copied. */
@@ -344,10 +350,11 @@ int ng_ac_build(ng_ac *ac)
 	ac->delta = delta;
 	ac->out_off = out_off;
 	ac->out_ids = out_ids;
-	ac->first_out = base * (uint32_t)nc;
+	ac->first_out = base;
 	ac->nstates = n;
 	ac->built = true;
-	delta = out_off = out_ids = NULL;
+	delta = NULL;
+	out_off = out_ids = NULL;
 	free(ac->pbytes);
 	free(ac->poff);
 	free(ac->pid);
@@ -368,17 +375,17 @@ int ng_ac_scan(const ng_ac *ac, const char *s, size_t len, ng_ac_hit_fn fn, void
 {
 	if (ac == NULL || !ac->built || s == NULL || fn == NULL)
 		return 0;
-	const uint32_t *delta = ac->delta;
+	const uint16_t *delta = ac->delta;
 	const uint8_t *cls = ac->cls;
 	const uint32_t first_out = ac->first_out;
-	const uint32_t nc = ac->nclass;
+	const size_t nc = ac->nclass;
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t st = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		st = delta[st + cls[p[i]]];
+		st = delta[st * nc + cls[p[i]]];
 		if (__builtin_expect(st >= first_out, 0)) {
-			uint32_t k = (st - first_out) / nc;
+			uint32_t k = st - first_out;
 			for (uint32_t j = ac->out_off[k]; j < ac->out_off[k + 1]; j++)
 				if (fn(ctx, ac->out_ids[j], i + 1))
 					return 1;
@@ -398,6 +405,11 @@ void ng_ac_free(ng_ac *ac)
 	free(ac->out_off);
 	free(ac->out_ids);
 	free(ac);
+}
+
+size_t ng_ac_table_bytes(const ng_ac *ac)
+{
+	return (ac != NULL && ac->built) ? ac->nstates * ac->nclass * sizeof(*ac->delta) : 0;
 }
 
 size_t ng_ac_states(const ng_ac *ac)
