@@ -8,11 +8,14 @@
  *      class of its own, all other bytes share class 0, and A-Z share the
  *      class of a-z.  A phrase table of English error messages needs about
  *      40 classes instead of 256, so a row of the table is small.
- *   2. Trie.  Patterns are inserted into a transition table with one row
- *      per state and one column per class.
- *   3. Failure links, breadth first.  Missing transitions are filled from the
- *      failure state's row, so the scan never follows a failure link: one
- *      table load per input byte.
+ *   2. Trie.  Patterns are inserted into a trie kept as child/sibling
+ *      lists, so that memory for the dense table is taken only for the
+ *      states that exist.
+ *   3. Failure links, breadth first over the trie.  The dense table is then
+ *      filled in breadth-first order: a row is a copy of its failure state's
+ *      row with the state's own trie edges put back, so missing transitions
+ *      lead where the failure links would, and the scan never follows a
+ *      failure link: one table load per input byte.
  *   4. Outputs.  Each state's output list is its own patterns followed by the
  *      outputs of its failure state, flattened into one array.
  *   5. Renumbering.  States with outputs get the highest numbers, so the scan
