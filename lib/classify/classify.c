@@ -240,9 +240,10 @@ static void top_header(ng_classifier *c, const char *n, size_t nl, const char *v
 		if (c->first_by[0] == '\0') {
 			/* "... by HOST ..." of the newest hop: the reporting MTA fallback */
 			for (size_t i = 0; i + 3 < vl; i++) {
-				if ((i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t' ||
-				     v[i - 1] == '\n') &&
-				    strncasecmp(v + i, "by ", 3) == 0) {
+				if ((v[i] | 0x20) == 'b' && (v[i + 1] | 0x20) == 'y' &&
+				    v[i + 2] == ' ' &&
+				    (i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t' ||
+				     v[i - 1] == '\n')) {
 					size_t k = i + 3;
 					while (k < vl && (v[k] == ' ' || v[k] == '\t'))
 						k++;

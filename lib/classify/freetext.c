@@ -398,7 +398,8 @@ void ng_cl_text_line(ng_classifier *c, const char *raw, size_t rawlen)
 		c->cur = -1;
 		return;
 	}
-	c->text_all_len = ng_text_append_at(c->text_all, sizeof(c->text_all), c->text_all_len, sq, n);
+	c->text_all_len =
+	    ng_text_append_sq_at(c->text_all, sizeof(c->text_all), c->text_all_len, sq, n);
 	unsigned before = c->ncand;
 	bool indented = s[0] == ' ' || s[0] == '\t';
 	/* A transcript line names the command of the replies after it; any

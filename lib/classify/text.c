@@ -261,6 +261,19 @@ void ng_text_append_sq(char *buf, size_t cap, const char *s, size_t len)
 	buf[n + len] = '\0';
 }
 
+size_t ng_text_append_sq_at(char *buf, size_t cap, size_t used, const char *s, size_t len)
+{
+	if (len == 0 || used + 2 >= cap)
+		return used;
+	if (used > 0)
+		buf[used++] = ' ';
+	if (len > cap - 1 - used)
+		len = cap - 1 - used;
+	memcpy(buf + used, s, len);
+	buf[used + len] = '\0';
+	return used + len;
+}
+
 void ng_text_append(char *buf, size_t cap, const char *s, size_t len)
 {
 	ng_text_append_at(buf, cap, strlen(buf), s, len);
@@ -304,8 +317,10 @@ bool ng_text_contains(const char *s, size_t len, const char *needle)
 	size_t n = strlen(needle);
 	if (n == 0)
 		return true;
+	/* compare only where the first byte matches (needle is lower-case) */
+	char first = needle[0];
 	for (size_t i = 0; i + n <= len; i++)
-		if (strncasecmp(s + i, needle, n) == 0)
+		if ((s[i] == first || (s[i] | 0x20) == first) && strncasecmp(s + i, needle, n) == 0)
 			return true;
 	return false;
 }

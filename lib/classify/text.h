@@ -40,6 +40,9 @@ void ng_text_append(char *buf, size_t cap, const char *s, size_t len);
 /* The same for text that is already squeezed (no tabs, no runs of spaces):
  * a copy, without the second pass. */
 void ng_text_append_sq(char *buf, size_t cap, const char *s, size_t len);
+/* Append already squeezed text (no leading or trailing space) at a known
+ * length: returns the new length. */
+size_t ng_text_append_sq_at(char *buf, size_t cap, size_t used, const char *s, size_t len);
 /* The same when the caller knows the buffer's length: returns the new one. */
 size_t ng_text_append_at(char *buf, size_t cap, size_t used, const char *s, size_t len);
 
