@@ -29,6 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/limits.h" /* the caps on every field below */
+
 enum ng_class {
 	NG_CLASS_NONE = 0,
 	NG_CLASS_NDR,
@@ -46,18 +48,15 @@ const char *ng_class_name(enum ng_class c);
 /* True for the classes that are backscatter when aimed at a forged sender. */
 bool ng_class_is_bounce(enum ng_class c);
 
-#define NG_RCPT_ADDR_LEN 320
-#define NG_RCPT_DIAG_LEN 1024
-#define NG_FIELD_LEN     256
 
 typedef struct ng_rcpt {
-	char address[NG_RCPT_ADDR_LEN];
+	char address[NG_CL_ADDR_MAX];
 	char action[16];  /* failed, delayed, delivered, relayed, expanded; "" unknown */
 	char status[16];  /* "5.1.1"; "" unknown */
 	int reply_code;   /* 550; 0 unknown */
 	const char *reason; /* static string, NULL unknown */
 	bool hard;
-	char diagnostic[NG_RCPT_DIAG_LEN];
+	char diagnostic[NG_CL_DIAG_MAX];
 } ng_rcpt;
 
 typedef struct ng_evidence {
@@ -66,34 +65,30 @@ typedef struct ng_evidence {
 	char detail[96];
 } ng_evidence;
 
-#define NG_ORIG_RECEIVED 16
-#define NG_ORIG_DKIM     8
 
 typedef struct ng_original {
 	bool present;
-	char message_id[NG_FIELD_LEN];
-	char from[NG_FIELD_LEN];
-	char to[NG_FIELD_LEN];
-	char subject[NG_FIELD_LEN];
-	char date[NG_FIELD_LEN];
-	char received[NG_ORIG_RECEIVED][NG_FIELD_LEN * 2];
+	char message_id[NG_CL_FIELD_MAX];
+	char from[NG_CL_FIELD_MAX];
+	char to[NG_CL_FIELD_MAX];
+	char subject[NG_CL_FIELD_MAX];
+	char date[NG_CL_FIELD_MAX];
+	char received[NG_CL_RECEIVED_MAX][NG_CL_FIELD_MAX * 2];
 	unsigned nreceived;
-	char dkim_domains[NG_ORIG_DKIM][128];
+	char dkim_domains[NG_CL_DKIM_MAX][128];
 	unsigned ndkim;
 } ng_original;
 
-#define NG_VERDICT_RCPTS    64
-#define NG_VERDICT_EVIDENCE 24
 
 typedef struct ng_verdict {
 	enum ng_class cls;
 	double confidence;
-	ng_rcpt rcpt[NG_VERDICT_RCPTS];
+	ng_rcpt rcpt[NG_CL_RCPTS_MAX];
 	unsigned nrcpt;
-	char reporting_mta[NG_FIELD_LEN];
+	char reporting_mta[NG_CL_FIELD_MAX];
 	char feedback_type[32]; /* ARF Feedback-Type, "" otherwise */
 	ng_original original;
-	ng_evidence ev[NG_VERDICT_EVIDENCE];
+	ng_evidence ev[NG_CL_EVIDENCE_MAX];
 	unsigned nev;
 } ng_verdict;
 

@@ -31,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/limits.h"
+
 typedef struct ng_mime ng_mime;
 
 enum ng_mime_enc {
@@ -57,11 +59,11 @@ typedef struct ng_mime_part {
 	unsigned msg_depth;   /* enclosing message/rfc822 entities: 0 = the message itself */
 	unsigned index;       /* 1-based position among its parent multipart's children; 0 */
 	unsigned parent_id;   /* id of the enclosing entity (0 for the message) */
-	char type[96];        /* "text/plain"; default per RFC 2045/2046 when absent */
-	char parent_type[96]; /* type of the enclosing entity, "" for the message */
-	char charset[64];     /* "" when absent */
-	char report_type[64]; /* multipart/report's report-type parameter */
-	char filename[128];   /* Content-Disposition filename or Content-Type name */
+	char type[NG_MIME_TYPE_MAX];        /* "text/plain"; default per RFC 2045/2046 when absent */
+	char parent_type[NG_MIME_TYPE_MAX]; /* type of the enclosing entity, "" for the message */
+	char charset[NG_MIME_CHARSET_MAX];  /* "" when absent */
+	char report_type[NG_MIME_CHARSET_MAX]; /* multipart/report's report-type parameter */
+	char filename[NG_MIME_PARAM_MAX];   /* Content-Disposition filename or Content-Type name */
 	bool attachment;      /* Content-Disposition: attachment */
 	bool multipart;       /* type is multipart/ with a usable boundary */
 	enum ng_mime_enc enc;

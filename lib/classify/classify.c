@@ -44,7 +44,7 @@ void ng_cl_evidence(ng_classifier *c, const char *rule, const char *where, const
 	for (unsigned i = 0; i < v->nev; i++)
 		if (v->ev[i].rule == rule && v->ev[i].where == where)
 			return; /* one record per rule and place is enough */
-	if (v->nev >= NG_VERDICT_EVIDENCE)
+	if (v->nev >= NG_CL_EVIDENCE_MAX)
 		return;
 	ng_evidence *e = &v->ev[v->nev++];
 	e->rule = rule;
@@ -135,7 +135,7 @@ static void add_dkim_domain(ng_original *o, const char *v, size_t vl)
 			while (k < vl && v[k] != ';' && v[k] != ' ' && v[k] != '\t' &&
 			       v[k] != '\r' && v[k] != '\n')
 				k++;
-			if (k == st || o->ndkim >= NG_ORIG_DKIM)
+			if (k == st || o->ndkim >= NG_CL_DKIM_MAX)
 				return;
 			ng_text_lower(o->dkim_domains[o->ndkim], sizeof(o->dkim_domains[0]),
 				      v + st, k - st);
@@ -151,7 +151,7 @@ static void add_dkim_domain(ng_original *o, const char *v, size_t vl)
 void ng_cl_original_header(ng_classifier *c, const char *n, size_t nl, const char *v, size_t vl)
 {
 	ng_original *o = &c->v.original;
-	char tmp[NG_FIELD_LEN * 2];
+	char tmp[NG_CL_FIELD_MAX * 2];
 
 	o->present = true;
 	if (name_is(n, nl, "message-id")) {
@@ -176,7 +176,7 @@ void ng_cl_original_header(ng_classifier *c, const char *n, size_t nl, const cha
 		if (o->date[0] == '\0')
 			copy_field(o->date, sizeof(o->date), v, vl);
 	} else if (name_is(n, nl, "received")) {
-		if (o->nreceived < NG_ORIG_RECEIVED)
+		if (o->nreceived < NG_CL_RECEIVED_MAX)
 			copy_field(o->received[o->nreceived++], sizeof(o->received[0]), v, vl);
 	} else if (name_is(n, nl, "dkim-signature")) {
 		add_dkim_domain(o, v, vl);

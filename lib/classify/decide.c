@@ -114,7 +114,7 @@ static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 
 static ng_rcpt *new_rcpt(ng_classifier *c, const char *addr)
 {
-	if (c->v.nrcpt >= NG_VERDICT_RCPTS)
+	if (c->v.nrcpt >= NG_CL_RCPTS_MAX)
 		return NULL;
 	c->rcpt_cmd[c->v.nrcpt] = NG_CMD_NONE;
 	ng_rcpt *r = &c->v.rcpt[c->v.nrcpt++];
@@ -236,7 +236,7 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 		size_t at, alen, at2, alen2;
 		if (ng_text_find_addr(t, strlen(t), 0, &at, &alen) &&
 		    !ng_text_find_addr(t, strlen(t), at + alen, &at2, &alen2)) {
-			char addr[NG_RCPT_ADDR_LEN];
+			char addr[NG_CL_ADDR_MAX];
 			ng_text_lower(addr, sizeof(addr), t + at, alen);
 			ng_rcpt *r = new_rcpt(c, addr);
 			if (r != NULL) {
@@ -250,7 +250,7 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 		const char *s = c->x_failed;
 		size_t at, alen, from = 0;
 		while (ng_text_find_addr(s, strlen(s), from, &at, &alen)) {
-			char addr[NG_RCPT_ADDR_LEN];
+			char addr[NG_CL_ADDR_MAX];
 			ng_text_lower(addr, sizeof(addr), s + at, alen < sizeof(addr) ? alen : sizeof(addr) - 1);
 			from = at + alen;
 			ng_rcpt *r = new_rcpt(c, addr);
@@ -303,7 +303,7 @@ void ng_cl_decide(ng_classifier *c)
 		if (v->nrcpt > 0)
 			return;
 		const char *addr = c->arf_rcpt[0] ? c->arf_rcpt : "";
-		char tmp[NG_RCPT_ADDR_LEN];
+		char tmp[NG_CL_ADDR_MAX];
 		if (addr[0] == '\0' && v->original.to[0] != '\0') {
 			size_t at, alen;
 			const char *t = v->original.to;

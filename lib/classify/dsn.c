@@ -56,7 +56,7 @@ static void dsn_field(ng_classifier *c, const char *n, size_t nl, const char *v,
 	    field_is(n, nl, "x-actual-recipient") || field_is(n, nl, "removal-recipient")) {
 		if (g->final_rcpt[0] != '\0' && !field_is(n, nl, "x-actual-recipient"))
 			end_group(c);
-		char addr[NG_RCPT_ADDR_LEN];
+		char addr[NG_CL_ADDR_MAX];
 		ng_text_dsn_addr(v, vl, addr, sizeof(addr));
 		if (c->role == ROLE_ARF) {
 			/* every Original-Rcpt-To is a recipient of the reported message */
@@ -158,7 +158,7 @@ void ng_cl_dsn_end(ng_classifier *c)
 
 void ng_cl_feedback_rcpt(ng_classifier *c, const char *addr, size_t len)
 {
-	char a[NG_RCPT_ADDR_LEN];
+	char a[NG_CL_ADDR_MAX];
 
 	ng_text_dsn_addr(addr, len, a, sizeof(a));
 	if (strchr(a, '@') == NULL)

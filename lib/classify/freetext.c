@@ -152,7 +152,7 @@ static bool candidates(ng_classifier *c, const char *line, size_t len, bool inde
 			dn_next = at + alen + 2;
 			continue;
 		}
-		char addr[NG_RCPT_ADDR_LEN];
+		char addr[NG_CL_ADDR_MAX];
 		ng_text_lower(addr, sizeof(addr), line + at, alen);
 		/* mailto: links and message ids are not recipients */
 		if (at >= 7 && strncasecmp(line + at - 7, "mailto:", 7) == 0)

@@ -24,23 +24,23 @@ enum role { ROLE_NONE = 0, ROLE_TEXT, ROLE_DSN, ROLE_ARF, ROLE_MDN };
 
 /* A recipient as a DSN group or the free text describes it. */
 struct cand {
-	char addr[NG_RCPT_ADDR_LEN];
+	char addr[NG_CL_ADDR_MAX];
 	int strength; /* 3: starts a line, 2: after "RCPT TO:" and the like, 1: anywhere */
 	bool listed;  /* seen after "the following addresses failed" and the like */
 	uint8_t cmd;  /* enum ng_cmd: the SMTP command its reply answered, 0 unknown */
-	char diag[NG_RCPT_DIAG_LEN];
+	char diag[NG_CL_DIAG_MAX];
 };
 
 #define NG_CANDS_MAX 64
 
 /* Fields of one DSN group (per-message or per-recipient). */
 struct dsn_group {
-	char final_rcpt[NG_RCPT_ADDR_LEN];
-	char orig_rcpt[NG_RCPT_ADDR_LEN];
+	char final_rcpt[NG_CL_ADDR_MAX];
+	char orig_rcpt[NG_CL_ADDR_MAX];
 	char action[16];
 	char status[16];
-	char diag[NG_RCPT_DIAG_LEN];
-	char remote_mta[NG_FIELD_LEN];
+	char diag[NG_CL_DIAG_MAX];
+	char remote_mta[NG_CL_FIELD_MAX];
 	bool any;
 	int last; /* which field a continuation line extends: 0 none, 1 diagnostic */
 };
@@ -57,19 +57,19 @@ struct ng_classifier {
 	struct cand cand[NG_CANDS_MAX];
 	struct dsn_group dsn[NG_CANDS_MAX];
 	struct dsn_group grp;
-	uint8_t rcpt_cmd[NG_VERDICT_RCPTS]; /* enum ng_cmd of each v.rcpt, set by decide.c */
+	uint8_t rcpt_cmd[NG_CL_RCPTS_MAX]; /* enum ng_cmd of each v.rcpt, set by decide.c */
 	char text_all[4096];         /* notification text, squeezed */
 	size_t text_all_len;
-	char lead[NG_RCPT_DIAG_LEN]; /* text before the first candidate */
-	char pending[NG_RCPT_DIAG_LEN]; /* SMTP transcript waiting for its recipient */
+	char lead[NG_CL_DIAG_MAX]; /* text before the first candidate */
+	char pending[NG_CL_DIAG_MAX]; /* SMTP transcript waiting for its recipient */
 	char inline_hdr[2048];       /* a field of an inline original being unfolded */
 
 	int null_sender; /* -1 unknown, 0 no, 1 the envelope sender is <> */
 	char subject[512];
 	char from[256];
-	char from_addr[NG_RCPT_ADDR_LEN];
-	char to_addr[NG_RCPT_ADDR_LEN];
-	char first_by[NG_FIELD_LEN];
+	char from_addr[NG_CL_ADDR_MAX];
+	char to_addr[NG_CL_ADDR_MAX];
+	char first_by[NG_CL_FIELD_MAX];
 	char x_failed[1024];
 	bool auto_replied, auto_generated, x_autoreply, bulk, null_return_path, report_dsn;
 	bool jmrp;        /* Microsoft JMRP complaint: X-HmXmrOriginalRecipient in the original */
@@ -90,8 +90,8 @@ struct ng_classifier {
 	bool arf_part, mdn_part, html, in_tag;
 
 	/* DSN parsing. */
-	char dsn_reporting_mta[NG_FIELD_LEN];
-	char arf_rcpt[NG_RCPT_ADDR_LEN];
+	char dsn_reporting_mta[NG_CL_FIELD_MAX];
+	char arf_rcpt[NG_CL_ADDR_MAX];
 	char mdn_disposition[64];
 	unsigned ndsn;
 

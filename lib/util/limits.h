@@ -17,7 +17,8 @@
 #define NG_MIME_PARTS_MAX    1024  /* entities per message; later ones are skipped */
 #define NG_MIME_BOUNDARY_MAX 200   /* RFC 2046 allows 70; be lenient */
 #define NG_MIME_TYPE_MAX     96    /* "type/subtype" */
-#define NG_MIME_PARAM_MAX    128   /* charset, report-type, file name */
+#define NG_MIME_PARAM_MAX    128   /* a Content-Type parameter; the file name */
+#define NG_MIME_CHARSET_MAX  64    /* charset and report-type names */
 
 /* Classifier (lib/classify). */
 #define NG_CL_RCPTS_MAX      64    /* recipients reported per message */
