@@ -807,12 +807,41 @@ void ng_mime_reset(ng_mime *p)
 	init_entity(p, &p->stack[0], NULL);
 }
 
+/*
+ * In a skipped body (an attachment, the returned original's text) only a
+ * line that starts with "--" can matter: it may end the part.  At a line
+ * start, with no partial line held, this consumes every complete line
+ * before the next such line in one search instead of line by line.
+ * Returns the bytes consumed; what is left starts a line that the
+ * ordinary path must see (or is an incomplete last line).
+ */
+static size_t skip_lines(const ng_mime *p, const char *s, size_t len)
+{
+	if (p->open_multiparts == 0)
+		return len; /* no boundary can end this part: the rest is its body */
+	if (s[0] == '-')
+		return 0;
+	const char *m = memmem(s, len, "\n--", 3);
+	if (m != NULL)
+		return (size_t)(m - s) + 1;
+	const char *last = memrchr(s, '\n', len);
+	return last != NULL ? (size_t)(last - s) + 1 : 0;
+}
+
 void ng_mime_feed(ng_mime *p, const void *data, size_t len)
 {
 	const char *s = data;
 
 	p->stats.bytes += len;
 	while (len > 0) {
+		if (p->llen == 0 && !p->in_long_line && p->state == ST_BODY &&
+		    cur(p)->mode == NG_MIME_BODY_SKIP) {
+			size_t n = skip_lines(p, s, len);
+			s += n;
+			len -= n;
+			if (len == 0)
+				break;
+		}
 		const char *nl = memchr(s, '\n', len);
 		size_t take = nl ? (size_t)(nl - s) : len;
 		if (p->llen == 0 && nl != NULL && take < sizeof(p->line)) {
@@ -830,7 +859,8 @@ void ng_mime_feed(ng_mime *p, const void *data, size_t len)
 			 * Pieces fall at the same offsets whatever the feed sizes. */
 			memcpy(p->line + p->llen, s, room);
 			process(p, p->line, sizeof(p->line), !p->in_long_line, false, false);
-			p->stats.lines_split++;
+			if (!(p->state == ST_BODY && cur(p)->mode == NG_MIME_BODY_SKIP))
+				p->stats.lines_split++; /* skipped lines are not counted */
 			p->in_long_line = true;
 			p->llen = 0;
 			s += room;
