@@ -17,8 +17,9 @@
  * attachments are never decoded.
  *
  * Memory: a classifier owns fixed buffers (lib/util/limits.h); a message of
- * any size is classified in constant memory.  Nothing is allocated between
- * ng_classifier_new() and ng_classifier_free().
+ * any size is classified in constant memory.  Between ng_classifier_new()
+ * and ng_classifier_free() the only allocations are the parser's cached
+ * iconv descriptors (see mime.h).
  *
  * Thread-safety: one classifier per thread; the rule tables inside are
  * immutable, and separate classifiers share nothing.

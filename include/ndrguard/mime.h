@@ -5,9 +5,11 @@
  * ng_mime_feed() and ends it with ng_mime_finish(); the parser calls back
  * for every header field, every entity (part) and every decoded body line.
  * Feeding one byte at a time gives exactly the same callbacks as feeding the
- * whole message at once.  The parser does no I/O and allocates nothing after
- * ng_mime_new(): every buffer is capped by lib/util/limits.h, so a message of
- * any size is parsed in constant memory.
+ * whole message at once.  The parser does no I/O, and its buffers are fixed
+ * at ng_mime_new() and capped by lib/util/limits.h, so a message of any size
+ * is parsed in constant memory.  The only allocation later is glibc's, the
+ * first time a charset is converted (iconv_open, cached per handle; at most
+ * a handful of descriptors); if it fails, the text is passed on unconverted.
  *
  * What it understands: header unfolding; nested multiparts (boundaries are
  * matched against every open multipart, so a missing close delimiter only

@@ -70,6 +70,14 @@ bool ng_charset_is_utf8(const char *c)
 	       strcasecmp(c, "ansi_x3.4-1968") == 0 || strcasecmp(c, "default") == 0;
 }
 
+bool ng_charset_ascii_compatible(const char *c)
+{
+	return !(strncasecmp(c, "utf-7", 5) == 0 || strncasecmp(c, "utf-16", 6) == 0 ||
+		 strncasecmp(c, "utf-32", 6) == 0 || strncasecmp(c, "ucs-2", 5) == 0 ||
+		 strncasecmp(c, "ucs-4", 5) == 0 || strncasecmp(c, "hz", 2) == 0 ||
+		 strcasecmp(c, "unicode-1-1-utf-7") == 0 || strcasecmp(c, "unicode") == 0);
+}
+
 bool ng_charset_needs_conv(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

@@ -26,6 +26,11 @@ bool ng_charset_is_utf8(const char *charset);
  * they contain 8-bit bytes or ISO 2022 escape sequences. */
 bool ng_charset_needs_conv(const char *s, size_t len);
 
+/* True when pure ASCII text in this charset means the same ASCII text
+ * (ISO-8859-x, Windows-125x, Shift_JIS, ISO-2022-JP, ...), so that
+ * ng_charset_needs_conv() may skip iconv; false for UTF-7, UTF-16/32, HZ. */
+bool ng_charset_ascii_compatible(const char *charset);
+
 /* Convert to UTF-8 into out (at most cap bytes, not NUL-terminated).
  * Returns the number of bytes written; *errors counts replacements. */
 size_t ng_charset_to_utf8(ng_charset *cs, const char *charset, const char *in, size_t len,

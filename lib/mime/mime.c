@@ -35,6 +35,7 @@ struct entity {
 	bool closed;        /* multipart saw its close delimiter: epilogue */
 	bool nested;        /* message/rfc822: content is a message of its own */
 	bool utf8;          /* charset needs no conversion */
+	bool ascii_ok;      /* ASCII-only lines need no conversion either */
 	unsigned nchildren; /* children started */
 	unsigned headers;   /* fields seen */
 };
@@ -296,7 +297,7 @@ static void deliver_line(ng_mime *p, struct entity *e, const char *s, size_t len
 {
 	if (p->cb.body == NULL)
 		return;
-	if (!e->utf8 && ng_charset_needs_conv(s, len)) {
+	if (!e->utf8 && (!e->ascii_ok || ng_charset_needs_conv(s, len))) {
 		size_t n = ng_charset_to_utf8(p->cs, e->part.charset, s, len, p->conv,
 					      sizeof(p->conv), &p->stats.charset_errors);
 		e->part.decoded += len;
@@ -592,6 +593,7 @@ static void end_headers(ng_mime *p)
 		e->nested = true;
 	}
 	e->utf8 = ng_charset_is_utf8(e->part.charset);
+	e->ascii_ok = e->utf8 || ng_charset_ascii_compatible(e->part.charset);
 	int mode = NG_MIME_BODY_SKIP;
 	if (p->cb.body_begin)
 		mode = p->cb.body_begin(p->ctx, &e->part);

@@ -134,7 +134,8 @@ size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, 
 			if (star)
 				*star = '\0';
 			size_t n = decode_text(enc, in + text_at, text_len, raw, sizeof(raw));
-			if (ng_charset_is_utf8(charset) || !ng_charset_needs_conv(raw, n)) {
+			if (ng_charset_is_utf8(charset) ||
+			    (ng_charset_ascii_compatible(charset) && !ng_charset_needs_conv(raw, n))) {
 				if (n > cap - 1 - o)
 					n = cap - 1 - o;
 				memcpy(out + o, raw, n);

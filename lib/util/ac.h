@@ -46,8 +46,9 @@ int ng_ac_add(ng_ac *ac, const char *pat, size_t len, uint32_t id);
  * phase.  Building an automaton with no patterns is allowed (it never
  * matches).  Returns 0, or -1 when memory runs out (the automaton then stays
  * in its building phase and may be freed or built again); also -1 when the
- * transition table would exceed 2^32 entries.  Calling it again after success
- * is a no-op returning 0.
+ * automaton would have more than 65,535 states (states are 16-bit numbers;
+ * a phrase table of a few thousand phrases needs some ten thousand).
+ * Calling it again after success is a no-op returning 0.
  */
 int ng_ac_build(ng_ac *ac);
 

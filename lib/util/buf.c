@@ -3,6 +3,7 @@
  */
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 void ng_buf_init(ng_buf *b, size_t max)
 {
 	memset(b, 0, sizeof(*b));
-	b->max = max;
+	b->max = max < SIZE_MAX ? max : SIZE_MAX - 1; /* room for the NUL */
 }
 
 void ng_buf_free(ng_buf *b)
@@ -34,8 +35,10 @@ static bool reserve(ng_buf *b, size_t need)
 		return true;
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need) {
-		if (cap > (size_t)-1 / 2)
+		if (cap > SIZE_MAX / 2) {
+			b->failed = true;
 			return false;
+		}
 		cap *= 2;
 	}
 	if (cap > b->max + 1)

@@ -71,6 +71,17 @@ static const char *shorten(const char *s, size_t max, char *tmp, size_t cap)
 	return tmp;
 }
 
+/* A field for the terminal: control characters become '?', so a crafted
+ * address or path cannot send escape sequences. */
+static const char *printable(const char *s, char *tmp, size_t cap)
+{
+	size_t i = 0;
+	for (; s[i] != '\0' && i + 1 < cap; i++)
+		tmp[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	tmp[i] = '\0';
+	return tmp;
+}
+
 static void emit(struct run *r, const ng_verdict *v, const char *source)
 {
 	r->messages++;
@@ -89,8 +100,8 @@ static void emit(struct run *r, const ng_verdict *v, const char *source)
 		       "RECIPIENT", "STATUS", "CODE", "REASON", "HARD");
 		r->header_done = true;
 	}
-	char t1[64], t2[64], code[16];
-	const char *src = shorten(source, 36, t1, sizeof(t1));
+	char t1[64], t2[64], p1[64], p2[64], p3[16], code[16];
+	const char *src = printable(shorten(source, 36, t1, sizeof(t1)), p1, sizeof(p1));
 	if (v->nrcpt == 0) {
 		printf("%-36s %-9s %4.2f  %-32s %-7s %-4s %-15s %s\n", src, ng_class_name(v->cls),
 		       v->confidence, "-", "-", "-", "-", "-");
@@ -104,8 +115,11 @@ static void emit(struct run *r, const ng_verdict *v, const char *source)
 			snprintf(code, sizeof(code), "-");
 		printf("%-36s %-9s %4.2f  %-32s %-7s %-4s %-15s %s\n", i == 0 ? src : "",
 		       i == 0 ? ng_class_name(v->cls) : "", v->confidence,
-		       rc->address[0] ? shorten(rc->address, 32, t2, sizeof(t2)) : "-",
-		       rc->status[0] ? rc->status : "-", code, rc->reason ? rc->reason : "-",
+		       rc->address[0] ? printable(shorten(rc->address, 32, t2, sizeof(t2)), p2,
+						  sizeof(p2))
+				      : "-",
+		       rc->status[0] ? printable(rc->status, p3, sizeof(p3)) : "-", code,
+		       rc->reason ? rc->reason : "-",
 		       rc->reason == NULL || v->cls != NG_CLASS_NDR ? "-"
 		       : rc->hard                                   ? "hard"
 								    : "soft");
@@ -250,7 +264,7 @@ static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox
 		if (m.npend > 0)
 			mbox_bytes(&m, m.pend, m.npend);
 		mbox_end(&m);
-	} else {
+	} else if (n >= 0) {
 		ng_classify_begin(r->cl, NULL);
 		while (n > 0) {
 			ng_classify_feed(r->cl, chunk, (size_t)n);
