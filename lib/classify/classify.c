@@ -388,6 +388,7 @@ ng_classifier *ng_classifier_new(void)
 		ng_classifier_free(c);
 		return NULL;
 	}
+	ng_classify_begin(c, NULL); /* ready for a message, even without begin */
 	return c;
 }
 
@@ -422,6 +423,7 @@ void ng_classify_begin(ng_classifier *c, const ng_envelope *env)
 	c->inline_hdr[0] = '\0';
 	memset(&c->null_sender, 0, sizeof(*c) - offsetof(ng_classifier, null_sender));
 	c->cur = -1;
+	c->open = true;
 	c->ses_cur = -1;
 	c->null_sender = -1;
 	if (env != NULL && env->sender != NULL) {
@@ -433,11 +435,15 @@ void ng_classify_begin(ng_classifier *c, const ng_envelope *env)
 
 void ng_classify_feed(ng_classifier *c, const void *data, size_t len)
 {
-	ng_mime_feed(c->mime, data, len);
+	if (c->open)
+		ng_mime_feed(c->mime, data, len);
 }
 
 const ng_verdict *ng_classify_end(ng_classifier *c)
 {
+	if (!c->open)
+		return &c->v; /* ended already: the same verdict again */
+	c->open = false;
 	ng_mime_finish(c->mime);
 	ng_cl_decide(c);
 	return &c->v;

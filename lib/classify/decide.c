@@ -175,16 +175,18 @@ static void rcpts_from_dsn(ng_classifier *c)
 			k = 0;
 		c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, k);
 		const char *d = r->diagnostic;
-		if (k >= 0 && d != c->cand[k].diag && ng_text_find_reply(d, strlen(d)) == 0) {
+		if (k >= 0 && ng_text_find_reply(d, strlen(d)) == 0) {
 			const char *t = c->cand[k].diag;
+			size_t tl = strlen(t);
 			bool ok = action_ok(r->action);
-			r->reply_code = ok ? ng_text_find_reply(t, strlen(t))
-					   : ng_text_find_reply_fail(t, strlen(t));
-			if (r->status[0] == '\0' &&
-			    !(ok ? ng_text_find_status(t, strlen(t), r->status, sizeof(r->status))
-				 : ng_text_find_status_fail(t, strlen(t), r->status,
-							    sizeof(r->status))))
-				r->status[0] = '\0';
+			r->reply_code = ok ? ng_text_find_reply(t, tl) : ng_text_find_reply_fail(t, tl);
+			if (r->status[0] == '\0') {
+				/* the finders write only what they find */
+				if (ok)
+					ng_text_find_status(t, tl, r->status, sizeof(r->status));
+				else
+					ng_text_find_status_fail(t, tl, r->status, sizeof(r->status));
+			}
 		}
 	}
 }
@@ -293,13 +295,13 @@ void ng_cl_decide(ng_classifier *c)
 	copy(v->reporting_mta, sizeof(v->reporting_mta),
 	     c->dsn_reporting_mta[0] ? c->dsn_reporting_mta : c->first_by);
 
-	if (c->arf_part || (c->jmrp && c->ndsn > 0 && !c->report_dsn)) {
+	if (c->arf_part || (c->jmrp && c->nfb > 0 && c->ndsn == 0 && !c->report_dsn)) {
 		set_class(c, NG_CLASS_FEEDBACK, c->arf_part ? 0.99 : 0.9);
 		if (c->jmrp && !c->arf_part && c->v.feedback_type[0] == '\0')
 			copy(c->v.feedback_type, sizeof(c->v.feedback_type), "abuse");
 		/* one recipient per Original-Rcpt-To (or SES complained recipient) */
-		for (unsigned i = 0; i < c->ndsn; i++)
-			self_rcpt(c, c->dsn[i].final_rcpt, "feedback");
+		for (unsigned i = 0; i < c->nfb; i++)
+			self_rcpt(c, c->fb[i], "feedback");
 		if (v->nrcpt > 0)
 			return;
 		const char *addr = c->arf_rcpt[0] ? c->arf_rcpt : "";

@@ -163,15 +163,14 @@ void ng_cl_feedback_rcpt(ng_classifier *c, const char *addr, size_t len)
 	ng_text_dsn_addr(addr, len, a, sizeof(a));
 	if (strchr(a, '@') == NULL)
 		return;
-	for (unsigned i = 0; i < c->ndsn; i++)
-		if (strcasecmp(c->dsn[i].final_rcpt, a) == 0)
+	for (unsigned i = 0; i < c->nfb; i++)
+		if (strcasecmp(c->fb[i], a) == 0)
 			return;
-	if (c->ndsn >= NG_CANDS_MAX)
+	if (c->nfb >= NG_CL_RCPTS_MAX)
 		return;
-	struct dsn_group *g = &c->dsn[c->ndsn++];
-	memset(g, 0, sizeof(*g));
-	memcpy(g->final_rcpt, a, sizeof(a));
-	g->any = true;
+	/* a list of its own: a complaint's recipients never become the failed
+	 * recipients of a delivery report that happens to quote one */
+	memcpy(c->fb[c->nfb++], a, sizeof(a));
 }
 
 /* ----- Amazon SES JSON notifications ----- */

@@ -174,7 +174,7 @@ static bool candidates(ng_classifier *c, const char *line, size_t len, bool inde
 		int idx = find_cand(c, addr);
 		if (idx < 0) {
 			if (c->ncand >= NG_CANDS_MAX)
-				return false;
+				break; /* full: what was found on this line still counts */
 			idx = (int)c->ncand++;
 			struct cand *k = &c->cand[idx];
 			memcpy(k->addr, addr, sizeof(addr));
@@ -375,9 +375,16 @@ void ng_cl_text_line(ng_classifier *c, const char *raw, size_t rawlen)
 	c->line_cmd = NG_CMD_NONE;
 	c->line_cmd_end = 0;
 	c->fold_at = 0;
+	unsigned json_hits = c->sig_hits[NG_PLACE_BODY][NG_SIG_JSON];
 	ng_cl_scan(c, NG_PLACE_BODY, sq, n);
 	line_command(c, sq, n);
-	if (c->sig_hits[NG_PLACE_BODY][NG_SIG_JSON] > 0) {
+	/* JSON mode starts at a line that is JSON itself ({"notificationType"...
+	 * or an SNS envelope's "Message" : "{\"notificationType...), not at prose
+	 * that mentions the key */
+	if (!c->json_mode && c->sig_hits[NG_PLACE_BODY][NG_SIG_JSON] > json_hits &&
+	    (sq[0] == '{' || sq[0] == '"'))
+		c->json_mode = true;
+	if (c->json_mode) {
 		/* a JSON notification: its keys, not its addresses, name recipients */
 		ng_cl_json_line(c, sq, n);
 		return;

@@ -57,12 +57,15 @@ struct ng_classifier {
 	struct cand cand[NG_CANDS_MAX];
 	struct dsn_group dsn[NG_CANDS_MAX];
 	struct dsn_group grp;
+	char fb[NG_CL_RCPTS_MAX][NG_CL_ADDR_MAX]; /* recipients a complaint names */
 	uint8_t rcpt_cmd[NG_CL_RCPTS_MAX]; /* enum ng_cmd of each v.rcpt, set by decide.c */
 	char text_all[4096];         /* notification text, squeezed */
 	size_t text_all_len;
 	char lead[NG_CL_DIAG_MAX]; /* text before the first candidate */
 	char pending[NG_CL_DIAG_MAX]; /* SMTP transcript waiting for its recipient */
 	char inline_hdr[2048];       /* a field of an inline original being unfolded */
+
+	bool open; /* between begin and end: feed is taken */
 
 	int null_sender; /* -1 unknown, 0 no, 1 the envelope sender is <> */
 	char subject[512];
@@ -72,6 +75,7 @@ struct ng_classifier {
 	char first_by[NG_CL_FIELD_MAX];
 	char x_failed[1024];
 	bool auto_replied, auto_generated, x_autoreply, bulk, null_return_path, report_dsn;
+	bool json_mode;   /* the text is a JSON notification (Amazon SES) */
 	bool jmrp;        /* Microsoft JMRP complaint: X-HmXmrOriginalRecipient in the original */
 	bool unsubscribe; /* a one-click opt-out request (X-Apple-Unsubscribe) */
 	int ses_kind;     /* Amazon SES JSON notification: 0 none, 1 bounce, 2 complaint, 3 delivery */
@@ -94,6 +98,7 @@ struct ng_classifier {
 	char arf_rcpt[NG_CL_ADDR_MAX];
 	char mdn_disposition[64];
 	unsigned ndsn;
+	unsigned nfb;
 
 	/* Free text. */
 	unsigned ncand;

@@ -34,6 +34,13 @@ static bool spaced_colon(const char *s, size_t i)
 	return i >= 2 && s[i - 1] == ':' && (s[i - 2] == ' ' || s[i - 2] == '\t');
 }
 
+/* RFC 5321 limits: a longer run is not taken for an address, and no '@'
+ * makes the scanner look further than these, so a hostile line such as
+ * "[@[@[@..." costs linear time. */
+#define LOCAL_MAX   64
+#define DOMAIN_MAX  255
+#define LITERAL_MAX 64
+
 bool ng_text_find_addr(const char *s, size_t len, size_t from, size_t *at, size_t *alen)
 {
 	size_t i = from;
@@ -43,31 +50,38 @@ bool ng_text_find_addr(const char *s, size_t len, size_t from, size_t *at, size_
 		if (a == NULL)
 			return false;
 		size_t pos = (size_t)(a - s);
+		i = pos + 1;
 		size_t l = pos;
-		while (l > from && is_local_char(s[l - 1]))
+		while (l > from && pos - l <= LOCAL_MAX && is_local_char(s[l - 1]))
 			l--;
+		if (pos - l > LOCAL_MAX)
+			continue;
 		while (l < pos && (s[l] == '.' || s[l] == '\'' || s[l] == '='))
 			l++; /* "=" of key=value, quotes, a dot are not the address */
+		if (l == pos)
+			continue;
 		size_t r = pos + 1;
 		bool bracket = r < len && s[r] == '[';
 		if (bracket) {
-			while (r < len && s[r] != ']')
+			while (r < len && r - pos <= LITERAL_MAX && s[r] != ']')
 				r++;
-			if (r < len)
-				r++;
+			if (r >= len || s[r] != ']')
+				continue;
+			r++;
 		} else {
-			while (r < len && is_domain_char(s[r]))
+			while (r < len && r - pos <= DOMAIN_MAX && is_domain_char(s[r]))
 				r++;
+			if (r - pos > DOMAIN_MAX)
+				continue;
 			while (r > pos + 1 && (s[r - 1] == '.' || s[r - 1] == '-'))
 				r--;
 		}
 		bool dot = bracket || memchr(s + pos + 1, '.', r - pos - 1) != NULL;
-		if (l < pos && r > pos + 2 && dot) {
+		if (r > pos + 2 && dot) {
 			*at = l;
 			*alen = r - l;
 			return true;
 		}
-		i = pos + 1;
 	}
 	return false;
 }
@@ -169,8 +183,8 @@ static const unsigned char squeeze_ws[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1,
 /*
  * The first position at or after i where the text needs a change: white
  * space other than one ' ' between two other bytes.  Eight bytes at a time:
- * only bytes below 0x21 can be white space, and the classic "has a byte
- * less than n" test finds the first of them in a word exactly.
+ * only bytes below 0x21 can be white space, and a carry-free per-byte test
+ * flags exactly those in a word.
  */
 static size_t next_change(const unsigned char *in, size_t i, size_t len)
 {
@@ -178,9 +192,16 @@ static size_t next_change(const unsigned char *in, size_t i, size_t len)
 		while (i + 8 <= len) {
 			uint64_t x;
 			memcpy(&x, in + i, 8);
-			uint64_t t = (x - 0x2121212121212121ULL) & ~x & 0x8080808080808080ULL;
+			/* exact per byte, no carries between bytes: the high bit of
+			 * (b & 0x7f) + 0x5f is set iff b & 0x7f >= 0x21 */
+			uint64_t t = ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x5f5f5f5f5f5f5f5fULL) | x) &
+				     0x8080808080808080ULL;
 			if (t != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+				i += (size_t)__builtin_clzll(t) >> 3;
+#else
 				i += (size_t)__builtin_ctzll(t) >> 3;
+#endif
 				break;
 			}
 			i += 8;
@@ -248,17 +269,7 @@ void ng_text_append_sq(char *buf, size_t cap, const char *s, size_t len)
 		s++, len--;
 	while (len > 0 && s[len - 1] == ' ')
 		len--;
-	if (len == 0)
-		return;
-	size_t n = strlen(buf);
-	if (n + 2 >= cap)
-		return;
-	if (n > 0)
-		buf[n++] = ' ';
-	if (len > cap - 1 - n)
-		len = cap - 1 - n;
-	memcpy(buf + n, s, len);
-	buf[n + len] = '\0';
+	ng_text_append_sq_at(buf, cap, strlen(buf), s, len);
 }
 
 size_t ng_text_append_sq_at(char *buf, size_t cap, size_t used, const char *s, size_t len)
@@ -288,9 +299,11 @@ size_t ng_text_dsn_addr(const char *v, size_t len, char *out, size_t cap)
 	}
 	while (len > 0 && (*v == ' ' || *v == '\t' || *v == '<' || *v == '"'))
 		v++, len--;
+	/* up to white space, a delimiter, or a control character: an address
+	 * never holds one, and a terminal must never be sent one */
 	size_t n = 0;
-	while (n < len && v[n] != ' ' && v[n] != '\t' && v[n] != '>' && v[n] != '"' &&
-	       v[n] != '(')
+	while (n < len && (unsigned char)v[n] > 0x20 && v[n] != 0x7f && v[n] != '>' &&
+	       v[n] != '"' && v[n] != '(')
 		n++;
 	if (n >= cap)
 		n = cap - 1;
