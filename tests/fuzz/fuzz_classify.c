@@ -23,8 +23,8 @@ static ng_buf j1, j2;
 
 static void check(const ng_verdict *v, ng_buf *out)
 {
-	if (v->nrcpt > NG_VERDICT_RCPTS || v->nev > NG_VERDICT_EVIDENCE ||
-	    v->original.nreceived > NG_ORIG_RECEIVED || v->original.ndkim > NG_ORIG_DKIM)
+	if (v->nrcpt > NG_CL_RCPTS_MAX || v->nev > NG_CL_EVIDENCE_MAX ||
+	    v->original.nreceived > NG_CL_RECEIVED_MAX || v->original.ndkim > NG_CL_DKIM_MAX)
 		abort();
 	if (v->confidence < 0.0 || v->confidence > 1.0)
 		abort();
