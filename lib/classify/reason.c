@@ -23,7 +23,9 @@
  *     provider codes); the first one matched, in table order, decides
  *     before anything else, as Sisimai's per-MTA modules do.
  *
- * The tables live in reason_tables.c.
+ * The phrase tables live in reason_tables.c, the status table in
+ * reason_status.c.  Status and reply codes are found in the text by
+ * classify/text.c's scanners, the same ones the DSN parser uses.
  *
  * The combination follows the order Sisimai v5 uses (go-sisimai
  * reason/find.go): a first pass over reasons whose evidence is specific
@@ -43,10 +45,12 @@
 #define NG_REASON_INTERNAL
 #include "classify/reason.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/text.h"
 #include "util/ac.h"
 
 static const char *const reason_names[R_COUNT] = {
@@ -103,7 +107,7 @@ static const uint8_t order_second[] = {
     R_FAILEDSTARTTLS, R_SECURITYERROR,   R_MAILERERROR,
 };
 
-#define PAIRS_MAX    64 /* ordered-pair phrases; ng_reasons_new checks */
+#define PAIRS_MAX    NG_REASON_PAIRS_MAX
 #define PAIR_GAP_MAX 80 /* bytes allowed between the two parts of a pair */
 
 struct ng_reasons {
@@ -170,8 +174,12 @@ ng_reasons *ng_reasons_new(void)
 			goto fail;
 		if (p->b == NULL)
 			continue;
-		if (r->npairs == PAIRS_MAX)
-			goto fail; /* a table bug: raise PAIRS_MAX */
+		/* More pairs than PAIRS_MAX is a table bug, not a lack of
+		 * memory: test_reason.c checks the table, and a debug build
+		 * stops here. */
+		assert(r->npairs < PAIRS_MAX);
+		if (r->npairs >= PAIRS_MAX)
+			goto fail;
 		r->pair[i] = (uint8_t)r->npairs++;
 		if (ng_ac_add(r->ac, p->b, strlen(p->b), (uint32_t)(i * 2 + 1)) < 0)
 			goto fail;
@@ -192,10 +200,12 @@ struct scan {
 	const char *rule[R_COUNT]; /* first phrase that matched each reason */
 	uint8_t cmd;               /* last command marker seen */
 	size_t cmd_end;
-	bool xunix;      /* diagnostic type x-unix: a local mailer failed */
-	bool nonsmtp;    /* diagnostic type x-unix or x-postfix: not a remote reply */
-	uint32_t labels; /* bit per label marker seen so far */
-	size_t strong;   /* index + 1 of the first decisive phrase matched, 0 = none */
+	bool xunix;       /* diagnostic type x-unix: a local mailer failed */
+	bool nonsmtp;     /* diagnostic type x-unix or x-postfix: not a remote reply */
+	const char *text; /* the text scanned, len bytes */
+	size_t len;
+	size_t lbl_end; /* end of the latest label ("OFR", "LPN"), 0 = none */
+	size_t strong;  /* index + 1 of the first decisive phrase matched, 0 = none */
 	/* Pair bookkeeping: end of the latest part a, 0 = not seen yet. */
 	size_t a_end[PAIRS_MAX];
 };
@@ -215,6 +225,31 @@ static void mark(struct scan *sc, size_t i)
 	}
 }
 
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * A label's code ("_416") at [start, end): right after the label ("OFR_416")
+ * or after the label's three digits ("LPN007_416"), and no digit after it.
+ */
+static bool label_code(const struct scan *sc, size_t start, size_t end)
+{
+	size_t l = sc->lbl_end;
+	if (l == 0 || (end < sc->len && is_digit(sc->text[end])))
+		return false;
+	if (start == l)
+		return true;
+	return start == l + 3 && is_digit(sc->text[l]) && is_digit(sc->text[l + 1]) &&
+	       is_digit(sc->text[l + 2]);
+}
+
 static int on_hit(void *ctx, uint32_t id, size_t end)
 {
 	struct scan *sc = ctx;
@@ -225,15 +260,17 @@ static int on_hit(void *ctx, uint32_t id, size_t end)
 			sc->xunix = sc->xunix || p->marker == M_XUNIX;
 			sc->nonsmtp = true;
 		} else if (p->marker == M_LBL_ORANGE) {
-			sc->labels |= (uint32_t)1 << p->marker;
+			size_t start = end - strlen(p->a);
+			if (start == 0 || !is_alnum(sc->text[start - 1]))
+				sc->lbl_end = end;
 		} else if (end >= sc->cmd_end) {
 			sc->cmd = p->marker;
 			sc->cmd_end = end;
 		}
 		return 0;
 	}
-	if (p->need != M_NONE && !((sc->labels >> p->need) & 1))
-		return 0; /* a provider's code number without its label */
+	if (p->need != M_NONE && !label_code(sc, end - strlen(p->a), end))
+		return 0; /* a provider's code number not right after its label */
 	if (p->b == NULL) {
 		mark(sc, i);
 		return 0;
@@ -255,74 +292,6 @@ static int on_hit(void *ctx, uint32_t id, size_t end)
 static bool has(const struct scan *sc, int reason)
 {
 	return ((sc->reasons & ~sc->vetoed) >> reason) & 1;
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/*
- * Length of an RFC 3463 code "c.sss.ddd" at s (class 2, 4 or 5), or 0.
- */
-static size_t status_len(const char *s, size_t len)
-{
-	size_t i = 0;
-	if (len < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
-		return 0;
-	i = 2;
-	size_t d = 0;
-	while (i < len && is_digit(s[i]) && d < 3)
-		i++, d++;
-	if (d == 0 || i >= len || s[i] != '.')
-		return 0;
-	i++;
-	d = 0;
-	while (i < len && is_digit(s[i]) && d < 3)
-		i++, d++;
-	if (d == 0 || (i < len && is_digit(s[i])))
-		return 0;
-	return i;
-}
-
-/* Find a status code in free text, not inside a dotted number (IP, version). */
-static size_t find_status(const char *t, size_t len, char *buf, size_t cap)
-{
-	for (size_t i = 0; i + 5 <= len; i++) {
-		if ((t[i] != '2' && t[i] != '4' && t[i] != '5') || t[i + 1] != '.')
-			continue; /* cheap test first: this runs on every byte */
-		if (i > 0 && (is_digit(t[i - 1]) || t[i - 1] == '.'))
-			continue;
-		size_t n = status_len(t + i, len - i);
-		if (n == 0 ||
-		    (i + n < len && t[i + n] == '.' && i + n + 1 < len && is_digit(t[i + n + 1])))
-			continue;
-		if (n >= cap)
-			return 0;
-		memcpy(buf, t + i, n);
-		buf[n] = '\0';
-		return n;
-	}
-	return 0;
-}
-
-/* A reply code: three digits [245]xx standing alone, first one in text. */
-static int find_reply(const char *t, size_t len)
-{
-	for (size_t i = 0; i + 3 <= len; i++) {
-		if (i > 0 && (is_digit(t[i - 1]) || t[i - 1] == '.' || t[i - 1] == '-' ||
-		              t[i - 1] == ':' || t[i - 1] == '/' || t[i - 1] == '#'))
-			continue;
-		if ((t[i] != '2' && t[i] != '4' && t[i] != '5') || !is_digit(t[i + 1]) ||
-		    !is_digit(t[i + 2]))
-			continue;
-		if (i + 3 < len && t[i + 3] != ' ' && t[i + 3] != '-')
-			continue;
-		if (t[i + 1] > '5')
-			continue;
-		return (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
-	}
-	return 0;
 }
 
 static const struct status_rule *status_lookup(const char *st)
@@ -358,11 +327,22 @@ static bool before_data(uint8_t cmd)
 	       cmd == M_CMD_MAIL || cmd == M_CMD_RCPT;
 }
 
+/* Everything the passes below look at. */
 struct ctx {
 	const struct scan *sc;
-	int sname; /* reason from the status code, R_NONE if none */
+	const char *st;               /* the status judged by, NULL = none */
+	const struct status_rule *sr; /* its table row, NULL = unlisted */
+	int sname;                    /* reason from the status code, R_NONE if none */
 	int reply;
 	bool have_status;
+	bool delayed;
+	size_t len; /* length of the text */
+};
+
+/* The decision: a reason and the rule that names its evidence. */
+struct pick {
+	int reason;
+	const char *rule;
 };
 
 /* First-pass probe: does the evidence point at reason e? */
@@ -467,141 +447,156 @@ static void finish(ng_reason_out *out, int reason, const char *rule, const char 
 	}
 }
 
+/*
+ * The status to judge by, copied to buf (cap >= 16), or NULL: the given one
+ * (it must start with a code), else the first in the text.  Sisimai's pseudo
+ * codes (x.0.9nn) count as none.  A DSN often carries a catch-all x.0.0
+ * while the reply quoted in the text has the precise code ("Status: 5.0.0"
+ * / "550 5.7.26 ..."): then the text's code of the same class is used.
+ */
+static const char *resolve_status(const char *status, const char *text, size_t len, char *buf,
+                                  size_t cap)
+{
+	const char *st = NULL;
+	bool given = status != NULL && status[0] != '\0';
+
+	if (given) {
+		if (ng_text_find_status(status, strlen(status), buf, cap) &&
+		    strncmp(buf, status, strlen(buf)) == 0)
+			st = buf;
+	} else if (len > 0 && ng_text_find_status(text, len, buf, cap)) {
+		st = buf;
+	}
+	if (st != NULL && strlen(st) == 7 && st[2] == '0' && st[3] == '.' && st[4] == '9')
+		return NULL;
+	if (st != NULL && given && strcmp(st + 1, ".0.0") == 0 && len > 0) {
+		char tb[16];
+		if (ng_text_find_status(text, len, tb, sizeof(tb)) && tb[0] == st[0] &&
+		    strcmp(tb + 1, ".0.0") != 0)
+			memcpy(buf, tb, sizeof(tb));
+	}
+	return st;
+}
+
+/* A delivered status, or an MTA's or provider's fixed wording: decides alone. */
+static bool decisive(const struct ctx *c, struct pick *pk)
+{
+	if (c->st != NULL && c->st[0] == '2') {
+		pk->reason = R_DELIVERED;
+		pk->rule = c->sr ? c->sr->rule : "status:2.x.x";
+		return true;
+	}
+	if (c->sc->strong != 0) {
+		size_t i = c->sc->strong - 1;
+		pk->reason = ng_reason_phrases[i].reason;
+		pk->rule = c->sc->r->rules[i];
+		return true;
+	}
+	return false;
+}
+
+/* Pass 1: specific evidence, status and text together. */
+static bool first_pass(const struct ctx *c, struct pick *pk)
+{
+	if (c->sc->nonsmtp)
+		return false;
+	for (size_t i = 0; i < sizeof(order_first); i++) {
+		int e = order_first[i];
+		if (!probe(c, e))
+			continue;
+		const char *rule = c->sc->rule[e];
+		if (rule == NULL && e == R_FILTERED)
+			rule = c->sc->rule[R_USERUNKNOWN]; /* user-unknown words */
+		if (rule == NULL && c->sr != NULL && c->sr->reason == e)
+			rule = c->sr->rule;
+		if (rule == NULL && e == R_SUSPEND)
+			rule = "reply:525";
+		if (rule == NULL)
+			rule = c->sr ? c->sr->rule : "text";
+		pk->reason = e;
+		pk->rule = rule;
+		return true;
+	}
+	return false;
+}
+
+/* Pass 2: the status decides unless it is vague; else the text alone. */
+static bool second_pass(const struct ctx *c, struct pick *pk)
+{
+	if (!vague(c->sname) && !c->sc->nonsmtp) {
+		pk->reason = c->sname;
+		pk->rule = c->sr->rule;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(order_second); i++) {
+		int e = order_second[i];
+		if (has(c->sc, e)) {
+			pk->reason = e;
+			pk->rule = c->sc->rule[e];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Nothing specific: the reply code, the status (vague or its class), the
+ * diagnostic type, the DSN's action, the command; else onhold/undefined. */
+static void fallback(const struct ctx *c, struct pick *pk)
+{
+	const struct scan *sc = c->sc;
+	int reply = c->reply;
+	const char *st = c->st;
+
+	if (reply == 521 || reply == 556) {
+		*pk = (struct pick){R_NOTACCEPT, reply == 521 ? "reply:521" : "reply:556"};
+	} else if (reply == 523 || reply == 524 || reply == 538) {
+		*pk = (struct pick){R_FAILEDSTARTTLS, "reply:5xx-tls"};
+	} else if (c->sname != R_NONE) {
+		*pk = (struct pick){c->sname, c->sr->rule};
+	} else if (st != NULL && st[2] == '6') {
+		*pk = (struct pick){R_CONTENTERROR, "status:x.6.x"};
+	} else if (st != NULL && st[2] == '7') {
+		*pk = (struct pick){R_SECURITYERROR, "status:x.7.x"};
+	} else if (sc->xunix) {
+		*pk = (struct pick){R_MAILERERROR, "text:x-unix"};
+	} else if ((reply > 400 && reply < 408) || (reply > 500 && reply < 508)) {
+		*pk = (struct pick){R_SYNTAXERROR, "reply:50x"};
+	} else if (c->delayed) {
+		*pk = (struct pick){R_EXPIRED, "action:delayed"};
+	} else if (sc->cmd == M_CMD_HELO || sc->cmd == M_CMD_CONN) {
+		*pk = (struct pick){R_BLOCKED, "command:helo"};
+	} else if (has(sc, R_VACATION)) {
+		*pk = (struct pick){R_VACATION, sc->rule[R_VACATION]};
+	} else if (c->len > 0) {
+		*pk = (struct pick){R_ONHOLD, "default:onhold"};
+	} else {
+		*pk = (struct pick){R_UNDEFINED, "default:undefined"};
+	}
+}
+
 void ng_reasons_judge(const ng_reasons *r, const char *text, size_t len, const char *status,
                       int reply, bool delayed, ng_reason_out *out)
 {
 	char stbuf[16];
-	const char *st = NULL;
-	const struct status_rule *sr = NULL;
 	struct scan sc;
+	struct pick pk;
 
 	if (text == NULL)
 		len = 0;
 	memset(&sc, 0, sizeof(sc));
 	sc.r = r;
+	sc.text = text;
+	sc.len = len;
 	if (r != NULL && len > 0)
 		ng_ac_scan(r->ac, text, len, on_hit, &sc);
 
-	/* Status: the given one, else one in the text; pseudo codes are none. */
-	if (status != NULL && status[0] != '\0') {
-		size_t sl = strlen(status);
-		size_t n = status_len(status, sl);
-		if (n > 0 && n < sizeof(stbuf)) {
-			memcpy(stbuf, status, n);
-			stbuf[n] = '\0';
-			st = stbuf;
-		}
-	} else if (len > 0 && find_status(text, len, stbuf, sizeof(stbuf)) > 0) {
-		status = NULL; /* "" counts as none */
-		st = stbuf;
-	}
-	if (st != NULL && strlen(st) == 7 && st[2] == '0' && st[3] == '.' && st[4] == '9')
-		st = NULL;
-	/* A DSN often carries a catch-all x.0.0 while the reply quoted in the
-	 * text has the precise code ("Status: 5.0.0" / "550 5.7.26 ..."). */
-	if (st != NULL && status != NULL && strcmp(st + 1, ".0.0") == 0 && len > 0) {
-		char tb[16];
-		if (find_status(text, len, tb, sizeof(tb)) > 0 && tb[0] == st[0] &&
-		    strcmp(tb + 1, ".0.0") != 0) {
-			memcpy(stbuf, tb, sizeof(tb));
-			st = stbuf;
-		}
-	}
+	const char *st = resolve_status(status, text, len, stbuf, sizeof(stbuf));
 	if (reply == 0 && len > 0)
-		reply = find_reply(text, len);
-	if (st != NULL)
-		sr = status_lookup(st);
+		reply = ng_text_find_reply(text, len);
+	const struct status_rule *sr = st != NULL ? status_lookup(st) : NULL;
+	struct ctx c = {&sc, st, sr, sr ? sr->reason : R_NONE, reply, st != NULL, delayed, len};
 
-	struct ctx c = {&sc, sr ? sr->reason : R_NONE, reply, st != NULL};
-
-	if (st != NULL && st[0] == '2') {
-		finish(out, R_DELIVERED, sr ? sr->rule : "status:2.x.x", st, reply, delayed);
-		return;
-	}
-
-	/* An MTA's or provider's fixed wording decides alone. */
-	if (sc.strong != 0) {
-		size_t i = sc.strong - 1;
-		finish(out, ng_reason_phrases[i].reason, r->rules[i], st, reply, delayed);
-		return;
-	}
-
-	/* Pass 1: specific evidence, status and text together. */
-	if (!sc.nonsmtp) {
-		for (size_t i = 0; i < sizeof(order_first); i++) {
-			int e = order_first[i];
-			if (!probe(&c, e))
-				continue;
-			const char *rule = sc.rule[e];
-			if (rule == NULL && e == R_FILTERED)
-				rule = sc.rule[R_USERUNKNOWN]; /* user-unknown words */
-			if (rule == NULL && sr != NULL && sr->reason == e)
-				rule = sr->rule;
-			if (rule == NULL && e == R_SUSPEND)
-				rule = "reply:525";
-			if (rule == NULL)
-				rule = sr ? sr->rule : "text";
-			finish(out, e, rule, st, reply, delayed);
-			return;
-		}
-	}
-
-	/* Pass 2: the status decides unless it is vague. */
-	if (!vague(c.sname) && !sc.nonsmtp) {
-		finish(out, c.sname, sr->rule, st, reply, delayed);
-		return;
-	}
-	for (size_t i = 0; i < sizeof(order_second); i++) {
-		int e = order_second[i];
-		if (has(&sc, e)) {
-			finish(out, e, sc.rule[e], st, reply, delayed);
-			return;
-		}
-	}
-	if (reply == 521 || reply == 556) {
-		finish(out, R_NOTACCEPT, reply == 521 ? "reply:521" : "reply:556", st, reply,
-		       delayed);
-		return;
-	}
-	if (reply == 523 || reply == 524 || reply == 538) {
-		finish(out, R_FAILEDSTARTTLS, "reply:5xx-tls", st, reply, delayed);
-		return;
-	}
-	if (c.sname != R_NONE) {
-		finish(out, c.sname, sr->rule, st, reply, delayed);
-		return;
-	}
-	if (st != NULL && st[2] == '6') {
-		finish(out, R_CONTENTERROR, "status:x.6.x", st, reply, delayed);
-		return;
-	}
-	if (st != NULL && st[2] == '7') {
-		finish(out, R_SECURITYERROR, "status:x.7.x", st, reply, delayed);
-		return;
-	}
-	if (sc.xunix) {
-		finish(out, R_MAILERERROR, "text:x-unix", st, reply, delayed);
-		return;
-	}
-	if ((reply > 400 && reply < 408) || (reply > 500 && reply < 508)) {
-		finish(out, R_SYNTAXERROR, "reply:50x", st, reply, delayed);
-		return;
-	}
-	if (delayed) {
-		finish(out, R_EXPIRED, "action:delayed", st, reply, delayed);
-		return;
-	}
-	if (sc.cmd == M_CMD_HELO || sc.cmd == M_CMD_CONN) {
-		finish(out, R_BLOCKED, "command:helo", st, reply, delayed);
-		return;
-	}
-	if (has(&sc, R_VACATION)) {
-		finish(out, R_VACATION, sc.rule[R_VACATION], st, reply, delayed);
-		return;
-	}
-	if (len > 0) {
-		finish(out, R_ONHOLD, "default:onhold", st, reply, delayed);
-		return;
-	}
-	finish(out, R_UNDEFINED, "default:undefined", st, reply, delayed);
+	if (!decisive(&c, &pk) && !first_pass(&c, &pk) && !second_pass(&c, &pk))
+		fallback(&c, &pk);
+	finish(out, pk.reason, pk.rule, st, reply, delayed);
 }

@@ -74,8 +74,9 @@ void ng_reasons_judge(const ng_reasons *r, const char *text, size_t len, const c
                       int reply, bool delayed, ng_reason_out *out);
 
 /*
- * Internal to reason.c and reason_tables.c (which holds the data tables);
- * nothing else should define NG_REASON_INTERNAL.
+ * Internal to reason.c and the data tables (reason_tables.c: phrases,
+ * reason_status.c: status codes); only tests/unit/test_reason.c, which
+ * checks the tables, defines NG_REASON_INTERNAL besides them.
  */
 #ifdef NG_REASON_INTERNAL
 #include <stdint.h>
@@ -146,8 +147,15 @@ struct phrase {
 	uint8_t marker;
 	bool veto;    /* a wording that must NOT count as evidence for reason */
 	bool strong;  /* an MTA's fixed wording that decides the reason alone */
-	uint8_t need; /* a label marker that must precede it, M_NONE = none */
+	uint8_t need; /* a label marker it must follow at once, M_NONE = none */
 };
+
+/*
+ * Ordered-pair phrases (b != NULL) the judge can track; each has a slot in
+ * the per-call scan state.  More is a table bug: test_reason.c checks it,
+ * and ng_reasons_new() asserts it.
+ */
+#define NG_REASON_PAIRS_MAX 64
 
 /* RFC 3463 status -> reason, Sisimai's vocabulary.  Unlisted codes: none. */
 struct status_rule {

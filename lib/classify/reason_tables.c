@@ -1,7 +1,7 @@
 /*
  * reason_tables.c - the data of the bounce reason judge (reason.c): error
  * phrases tagged with reasons, SMTP command markers, decisive per-MTA and
- * per-provider wordings, and the RFC 3463 status table.
+ * per-provider wordings.  The status code table is in reason_status.c.
  *
  * Phrases are matched ASCII case-insensitively as substrings (one
  * Aho-Corasick pass, see reason.c); write them in lower case.  Phrases must
@@ -14,39 +14,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define P(s, r)                                                                                    \
+/* A row: a, b (NULL: plain phrase), reason, marker, veto, strong, need. */
+#define ROW(a, b, r, m, veto, strong, need)                                                        \
 	{                                                                                          \
-		s, NULL, r, M_NONE, false, false, M_NONE                                           \
+		a, b, r, m, veto, strong, need                                                     \
 	}
-#define P2(s, t, r)                                                                                \
-	{                                                                                          \
-		s, t, r, M_NONE, false, false, M_NONE                                              \
-	}
-#define NOT(s, r)                                                                                  \
-	{                                                                                          \
-		s, NULL, r, M_NONE, true, false, M_NONE                                            \
-	}
-#define MK(s, m)                                                                                   \
-	{                                                                                          \
-		s, NULL, R_NONE, m, false, false, M_NONE                                           \
-	}
+#define P(s, r)     ROW(s, NULL, r, M_NONE, false, false, M_NONE)
+#define P2(s, t, r) ROW(s, t, r, M_NONE, false, false, M_NONE)
+#define NOT(s, r)   ROW(s, NULL, r, M_NONE, true, false, M_NONE)
+#define MK(s, m)    ROW(s, NULL, R_NONE, m, false, false, M_NONE)
 /* A decisive wording: an MTA's or provider's fixed message for one cause. */
-#define STRONG(s, r)                                                                               \
-	{                                                                                          \
-		s, NULL, r, M_NONE, false, true, M_NONE                                            \
-	}
-
+#define STRONG(s, r) ROW(s, NULL, r, M_NONE, false, true, M_NONE)
 /* A decisive pair: both parts, in order, close together. */
-#define STRONG2(s, t, r)                                                                           \
-	{                                                                                          \
-		s, t, r, M_NONE, false, true, M_NONE                                               \
-	}
+#define STRONG2(s, t, r) ROW(s, t, r, M_NONE, false, true, M_NONE)
 /* Orange / La Poste documented error code "OFR_416", "LPN007_416": decisive,
- * counted only after the label. */
-#define ORANGE(s, r)                                                                               \
-	{                                                                                          \
-		s, NULL, r, M_NONE, false, true, M_LBL_ORANGE                                      \
-	}
+ * counted only right after the label, or after the label's three digits
+ * (label_code() in reason.c). */
+#define ORANGE(s, r) ROW(s, NULL, r, M_NONE, false, true, M_LBL_ORANGE)
 
 const struct phrase ng_reason_phrases[] = {
     /* Which SMTP command the error answered. */
@@ -86,6 +70,7 @@ const struct phrase ng_reason_phrases[] = {
     MK("smtp:rcpt", M_CMD_RCPT),               /* "Technical details: SMTP:RCPT host" */
     MK("rcpt_to", M_CMD_RCPT),                 /* Yahoo "[RCPT_TO]" */
     MK("does not like recipient", M_CMD_RCPT), /* qmail: the RCPT TO reply */
+    /* Orange / La Poste error label "OFR", "LPN": see ORANGE() above. */
     MK("lpn", M_LBL_ORANGE),
     MK("ofr", M_LBL_ORANGE),
 
@@ -170,9 +155,14 @@ const struct phrase ng_reason_phrases[] = {
     STRONG("found at the destination domain", R_USERUNKNOWN), /* Office 365 5.1.10 text */
     STRONG("dd this user doesn't have a ", R_USERUNKNOWN),    /* Yahoo documented */
     STRONG("address couldn't be found. check for typos", R_USERUNKNOWN), /* Gmail */
-    /* KDDI (au, ezweb): "550 <addr>: User unknown" answers RCPT TO, the
-     * address-less "550 : User unknown" is its content filter. */
-    STRONG(">: user unknown", R_USERUNKNOWN),
+    /* KDDI (au, ezweb, UQ mobile; Sisimai's Rhost::KDDI): "550 <addr>: User
+     * unknown" at RCPT TO, keyed to KDDI's domains as other MTAs say it
+     * after DATA too; the address-less "550 : User unknown" is its filter. */
+    STRONG("@ezweb.ne.jp>: user unknown", R_USERUNKNOWN),
+    STRONG(".ezweb.ne.jp>: user unknown", R_USERUNKNOWN),
+    STRONG("@au.com>: user unknown", R_USERUNKNOWN),
+    STRONG(".au.com>: user unknown", R_USERUNKNOWN),
+    STRONG("@uqmobile.jp>: user unknown", R_USERUNKNOWN),
     STRONG("550 : user unknown", R_FILTERED),
     /* Exchange Online relaying the remote host's RCPT TO refusal */
     STRONG("remote server returned unknown recipient", R_USERUNKNOWN),
@@ -241,10 +231,11 @@ const struct phrase ng_reason_phrases[] = {
     P("no longer valid", R_USERUNKNOWN),
     P("invalid or unknown virtual user", R_USERUNKNOWN),
     P("user missing home directory", R_USERUNKNOWN),
-    P("resolver.adr.recipientnotfound", R_USERUNKNOWN),
     P("resolver.adr.recipient notfound", R_USERUNKNOWN),
     P("utilisateur inconnu", R_USERUNKNOWN),
-    P("no existe", R_USERUNKNOWN),
+    P("usuario no existe", R_USERUNKNOWN),
+    P("destinatario no existe", R_USERUNKNOWN),
+    P("cuenta no existe", R_USERUNKNOWN),
     P("adresse nicht gefunden", R_USERUNKNOWN),
     P2("user ", " does not exist", R_USERUNKNOWN),
     P2("user ", " was not found", R_USERUNKNOWN),
@@ -258,9 +249,7 @@ const struct phrase ng_reason_phrases[] = {
     P2("this user doesn't have a ", " account", R_USERUNKNOWN),
     P("address couldn't be found", R_USERUNKNOWN),
     P("address could not be found", R_USERUNKNOWN),
-    P("not listed in domino directory", R_USERUNKNOWN),
     P("no valid recipients", R_USERUNKNOWN),
-    P("invalid final delivery userid", R_USERUNKNOWN),
 
     /* mailboxfull */
     P("mailbox full", R_MAILBOXFULL),
@@ -289,7 +278,9 @@ const struct phrase ng_reason_phrases[] = {
     P2("mailbox ", "quota", R_MAILBOXFULL),
     P2("account is ", " quota", R_MAILBOXFULL),
     P2("quota ", "exceeded", R_MAILBOXFULL),
-    P2("enough ", " space", R_MAILBOXFULL),
+    P("not enough disk space", R_MAILBOXFULL),
+    P("not enough space", R_MAILBOXFULL),
+    P("not enough free space", R_MAILBOXFULL),
 
     /* hostunknown */
     P("host unknown", R_HOSTUNKNOWN),
@@ -313,7 +304,6 @@ const struct phrase ng_reason_phrases[] = {
     P("message filtered", R_FILTERED),
     P("user refuses to receive", R_FILTERED),
     P("refuse to receive mail", R_FILTERED),
-    P("refused due to recipient preferences", R_FILTERED),
     P("message rejected due to user rules", R_FILTERED),
     P("blocked by the recipient", R_FILTERED),
     P("only accepting mail from specific", R_FILTERED),
@@ -410,8 +400,9 @@ const struct phrase ng_reason_phrases[] = {
     P("spamcop.net", R_BLOCKED),
     P("abuseat.org", R_BLOCKED),
     P("barracudacentral", R_BLOCKED),
-    P("sorbs", R_BLOCKED),
-    P("go away", R_BLOCKED),
+    P("sorbs.net", R_BLOCKED),
+    P("550 go away", R_BLOCKED),
+    P("554 go away", R_BLOCKED),
     P("blocked - see", R_BLOCKED),
     P("not accepting connections", R_BLOCKED),
     P("client host blocked", R_BLOCKED),
@@ -531,7 +522,9 @@ const struct phrase ng_reason_phrases[] = {
     P("user or domain is disabled", R_SUSPEND),
     P("inactive account", R_SUSPEND),
     P("account is inactive", R_SUSPEND),
-    P("is inactive", R_SUSPEND),
+    P("tried to reach is inactive", R_SUSPEND), /* Gmail 5.2.1 */
+    P("mailbox is inactive", R_SUSPEND),
+    P("temporarily inactive", R_SUSPEND),
     P("inactive user", R_SUSPEND),
     P("deactivated mailbox", R_SUSPEND),
     P("mailbox is frozen", R_SUSPEND),
@@ -594,8 +587,9 @@ const struct phrase ng_reason_phrases[] = {
     P("rfc 5322 compliant", R_NOTCOMPLIANTRFC),
     P("rfcmessagenoncompliant", R_NOTCOMPLIANTRFC),
     P("duplicate header", R_NOTCOMPLIANTRFC),
-    P("messages with multiple addresses in from", R_NOTCOMPLIANTRFC),
-    P2(" multiple ", " header", R_NOTCOMPLIANTRFC),
+    /* Gmail; a continuation's "550 5.7.1" may be left in the middle */
+    P2("messages with multiple ", "addresses in from", R_NOTCOMPLIANTRFC),
+    P2("there are multiple ", " header", R_NOTCOMPLIANTRFC), /* Gmail */
 
     /* speeding: rate limits on the sender */
     P("please try again slower", R_SPEEDING),
@@ -770,7 +764,6 @@ const struct phrase ng_reason_phrases[] = {
     P("mass mailer", R_POLICYVIOLATION),
     P("not accepting mail with attachments", R_POLICYVIOLATION),
     P("content presents a potential", R_POLICYVIOLATION),
-    P("images or other attachments", R_POLICYVIOLATION),
 
     /* hasmoved */
     P(" has been replaced by ", R_HASMOVED),
@@ -805,49 +798,3 @@ const struct phrase ng_reason_phrases[] = {
 };
 
 const size_t ng_reason_nphrases = sizeof(ng_reason_phrases) / sizeof(ng_reason_phrases[0]);
-
-#define ST(c, r)                                                                                   \
-	{                                                                                          \
-		c, r, "status:" c                                                                  \
-	}
-
-const struct status_rule ng_reason_status_rules[] = {
-    ST("2.1.5", R_DELIVERED),      ST("4.1.6", R_HASMOVED),       ST("4.1.7", R_REJECTED),
-    ST("4.1.8", R_REJECTED),       ST("4.1.9", R_SYSTEMERROR),    ST("4.2.1", R_BLOCKED),
-    ST("4.2.2", R_MAILBOXFULL),    ST("4.2.3", R_EXCEEDLIMIT),    ST("4.2.4", R_FILTERED),
-    ST("4.3.1", R_SYSTEMFULL),     ST("4.3.2", R_NOTACCEPT),      ST("4.3.3", R_SYSTEMERROR),
-    ST("4.3.5", R_SYSTEMERROR),    ST("4.4.1", R_EXPIRED),        ST("4.4.2", R_NETWORKERROR),
-    ST("4.4.3", R_SYSTEMERROR),    ST("4.4.4", R_NETWORKERROR),   ST("4.4.5", R_SYSTEMFULL),
-    ST("4.4.6", R_NETWORKERROR),   ST("4.4.7", R_EXPIRED),        ST("4.4.8", R_NETWORKERROR),
-    ST("4.5.3", R_SYSTEMERROR),    ST("4.5.5", R_SYSTEMERROR),    ST("4.6.0", R_CONTENTERROR),
-    ST("4.6.2", R_CONTENTERROR),   ST("4.6.5", R_CONTENTERROR),   ST("4.7.1", R_BLOCKED),
-    ST("4.7.2", R_BLOCKED),        ST("4.7.5", R_SECURITYERROR),  ST("4.7.6", R_SECURITYERROR),
-    ST("4.7.7", R_SECURITYERROR),  ST("4.7.12", R_SECURITYERROR), ST("4.7.15", R_SECURITYERROR),
-    ST("4.7.16", R_MESGTOOBIG),    ST("4.7.24", R_AUTHFAILURE),   ST("4.7.25", R_REQUIREPTR),
-    ST("4.7.26", R_AUTHFAILURE),   ST("5.1.0", R_USERUNKNOWN),    ST("5.1.1", R_USERUNKNOWN),
-    ST("5.1.2", R_HOSTUNKNOWN),    ST("5.1.3", R_USERUNKNOWN),    ST("5.1.4", R_FILTERED),
-    ST("5.1.6", R_HASMOVED),       ST("5.1.7", R_REJECTED),       ST("5.1.8", R_REJECTED),
-    ST("5.1.9", R_SYSTEMERROR),    ST("5.1.10", R_NOTACCEPT),     ST("5.2.0", R_FILTERED),
-    ST("5.2.1", R_FILTERED),       ST("5.2.2", R_MAILBOXFULL),    ST("5.2.3", R_EXCEEDLIMIT),
-    ST("5.2.4", R_FILTERED),       ST("5.3.0", R_SYSTEMERROR),    ST("5.3.1", R_SYSTEMFULL),
-    ST("5.3.2", R_NOTACCEPT),      ST("5.3.3", R_SYSTEMERROR),    ST("5.3.4", R_MESGTOOBIG),
-    ST("5.3.5", R_SYSTEMERROR),    ST("5.4.0", R_NETWORKERROR),   ST("5.4.3", R_SYSTEMERROR),
-    ST("5.4.4", R_HOSTUNKNOWN),    ST("5.5.2", R_SYNTAXERROR),    ST("5.5.3", R_TOOMANYCONN),
-    ST("5.5.4", R_SYSTEMERROR),    ST("5.5.5", R_SYSTEMERROR),    ST("5.5.6", R_SYNTAXERROR),
-    ST("5.6.0", R_CONTENTERROR),   ST("5.6.1", R_CONTENTERROR),   ST("5.6.2", R_CONTENTERROR),
-    ST("5.6.3", R_CONTENTERROR),   ST("5.6.5", R_CONTENTERROR),   ST("5.6.6", R_CONTENTERROR),
-    ST("5.6.7", R_CONTENTERROR),   ST("5.6.8", R_CONTENTERROR),   ST("5.6.9", R_CONTENTERROR),
-    ST("5.7.0", R_SECURITYERROR),  ST("5.7.1", R_SECURITYERROR),  ST("5.7.2", R_SECURITYERROR),
-    ST("5.7.3", R_SECURITYERROR),  ST("5.7.4", R_SECURITYERROR),  ST("5.7.5", R_SECURITYERROR),
-    ST("5.7.6", R_SECURITYERROR),  ST("5.7.7", R_SECURITYERROR),  ST("5.7.8", R_SECURITYERROR),
-    ST("5.7.9", R_SECURITYERROR),  ST("5.7.10", R_SECURITYERROR), ST("5.7.11", R_SECURITYERROR),
-    ST("5.7.13", R_SUSPEND),       ST("5.7.14", R_SECURITYERROR), ST("5.7.15", R_SECURITYERROR),
-    ST("5.7.16", R_MESGTOOBIG),    ST("5.7.17", R_HASMOVED),      ST("5.7.18", R_HASMOVED),
-    ST("5.7.19", R_SECURITYERROR), ST("5.7.20", R_AUTHFAILURE),   ST("5.7.21", R_AUTHFAILURE),
-    ST("5.7.22", R_AUTHFAILURE),   ST("5.7.23", R_AUTHFAILURE),   ST("5.7.24", R_AUTHFAILURE),
-    ST("5.7.25", R_REQUIREPTR),    ST("5.7.26", R_AUTHFAILURE),   ST("5.7.27", R_NOTACCEPT),
-    ST("5.7.28", R_SPAMDETECTED),  ST("5.7.29", R_AUTHFAILURE),   ST("5.7.30", R_FAILEDSTARTTLS),
-};
-
-const size_t ng_reason_nstatus_rules =
-    sizeof(ng_reason_status_rules) / sizeof(ng_reason_status_rules[0]);

@@ -59,7 +59,9 @@ static const ng_rule subject_rules[] = {
 	{"\xe9\x80\x81\xe4\xbf\xa1\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", NG_SIG_BOUNCE, 2},
 	{"mail could not be delivered", NG_SIG_BOUNCE, 3},
 	{"error sending message", NG_SIG_BOUNCE, 2},
-	/* mailing list servers refusing a post or a looping message */
+	/* mailing list servers refusing a post or a looping message; "are not
+	 * member", "loop alert" and "loop back warning" are the Subject lines
+	 * of fml's (Japanese mailing list software) refusals */
 	{"are not member", NG_SIG_BOUNCE, 2},
 	{"not a member", NG_SIG_BOUNCE, 2},
 	{"loop alert", NG_SIG_BOUNCE, 2},
@@ -194,15 +196,17 @@ static const ng_rule body_rules[] = {
 	{"mail delivery failed", NG_SIG_BOUNCE, 2},
 	{"while talking to", NG_SIG_BOUNCE, 1},
 	{"requested action not taken", NG_SIG_BOUNCE, 1},
-	{"error message below", NG_SIG_BOUNCE, 2},
+	{"error message below", NG_SIG_BOUNCE, 1},
 	{"invalid user address", NG_SIG_BOUNCE, 1},
 	{"transcript of session follows", NG_SIG_TRANSCRIPT, 2},
-	/* mailing list servers refusing a post (fml, Mailman, Majordomo) */
+	/* mailing list servers refusing a post (fml, Mailman, Majordomo); fml
+	 * refuses a looping post with "Duplicated Message-ID in <list>": the
+	 * list's address, its context, is part of the row */
 	{"not a member of this mailing list", NG_SIG_BOUNCE, 3},
 	{"not a member of this list", NG_SIG_BOUNCE, 3},
 	{"not a member of the list", NG_SIG_BOUNCE, 2},
 	{"not a member of the mailing list", NG_SIG_BOUNCE, 3},
-	{"duplicated message-id", NG_SIG_BOUNCE, 2},
+	{"duplicated message-id in <", NG_SIG_BOUNCE, 2},
 	/* delays */
 	{"will continue to try", NG_SIG_DELAY, 2},
 	{"will be retried", NG_SIG_DELAY, 2},
@@ -309,8 +313,11 @@ static const ng_rule body_rules[] = {
 	{"address(es) failed", NG_SIG_RCPTLIST, 2},
 	{"addresses failed", NG_SIG_RCPTLIST, 2},
 	/* which SMTP command the remote server answered (Postfix, Sendmail and
-	 * Courier transcripts, Exim, qmail); Postfix folds its "(in reply to
-	 * ... command)" anywhere, so its fragments count alone */
+	 * Courier transcripts, Exim, qmail); Postfix wraps its "(in reply to
+	 * ... command)" at any space, so an opening "(in" is a fold marker:
+	 * freetext.c's line_command() keeps the line's tail from it (when
+	 * that tail is short) and matches it joined to the next line, for
+	 * command rows only.  freetext.c takes the marker as 3 bytes long. */
 	{"(in", NG_SIG_COMMAND, NG_CMD_FOLD},
 	{"in reply to rcpt to", NG_SIG_COMMAND, NG_CMD_RCPT},
 	{"rcpt to command", NG_SIG_COMMAND, NG_CMD_RCPT},
@@ -347,7 +354,8 @@ static const ng_rule body_rules[] = {
 	{"after initial connection", NG_SIG_COMMAND, NG_CMD_CONN},
 	{"refused to talk to me", NG_SIG_COMMAND, NG_CMD_CONN},
 	/* a mailing list server refused a post; the line names the list, which
-	 * stands for the recipient (instructions with other addresses follow) */
+	 * stands for the recipient (instructions with other addresses follow);
+	 * "duplicated message-id in" is fml's */
 	{"not a member of this mailing list", NG_SIG_LISTPOST, 2},
 	{"not a member of this list", NG_SIG_LISTPOST, 2},
 	{"not a member of the list", NG_SIG_LISTPOST, 2},
@@ -360,16 +368,6 @@ static const ng_rule body_rules[] = {
 	{"best regards", NG_SIG_NOTBOUNCE, 1},
 	END,
 };
-
-static const char *const signal_names[NG_SIG_COUNT] = {
-	"bounce", "delay", "success", "autoreply", "challenge", "av", "original", "transcript",
-	"notbounce", "json", "rcptlist", "command", "listpost",
-};
-
-const char *ng_signal_name(unsigned s)
-{
-	return s < NG_SIG_COUNT ? signal_names[s] : "?";
-}
 
 static ng_ac *compile(const ng_rule *t)
 {

@@ -63,6 +63,4 @@ typedef struct ng_rules {
 int ng_rules_init(ng_rules *r);
 void ng_rules_free(ng_rules *r);
 
-const char *ng_signal_name(unsigned s);
-
 #endif

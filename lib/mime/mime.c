@@ -16,6 +16,8 @@
 #include <ndrguard/mime.h>
 
 #include "mime/charset.h"
+#include "mime/codec.h"
+#include "mime/param.h"
 #include "mime/rfc2047.h"
 #include "util/limits.h"
 
@@ -75,29 +77,8 @@ struct ng_mime {
 	char conv[NG_MIME_LINE_MAX * 3];
 };
 
-static const signed char b64val[256] = {
-	['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,
-	['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
-	['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
-	['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28,
-	['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
-	['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
-	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
-	['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
-	['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63,
-	['/'] = 64,
-}; /* value + 1; 0 = not in the alphabet */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+
 
 /* Copy at most cap-1 bytes, lower-cased, NUL-terminated. */
 static void copy_lower(char *dst, size_t cap, const char *s, size_t n)
@@ -116,154 +97,6 @@ static bool is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* One "name=value" item of a structured header value (after the type). */
-struct param {
-	const char *name; /* without an RFC 2231 suffix ("*", "*0", "*0*") */
-	size_t nlen;
-	bool encoded; /* RFC 2231 charset'lang'%XX value */
-	bool quoted;
-	const char *val; /* raw, quotes excluded */
-	size_t vlen;
-};
-
-/*
- * The next parameter at or after *pos; false when there is none.  Quoted
- * strings are skipped as units, so a ';' inside quotes separates nothing.
- */
-static bool param_next(const char *v, size_t len, size_t *pos, struct param *pm)
-{
-	size_t i = *pos;
-	bool in_quote = false;
-
-	while (i < len) {
-		if (in_quote) {
-			if (v[i] == '\\' && i + 1 < len)
-				i++;
-			else if (v[i] == '"')
-				in_quote = false;
-			i++;
-			continue;
-		}
-		if (v[i] == '"') {
-			in_quote = true;
-			i++;
-			continue;
-		}
-		if (v[i] != ';') {
-			i++;
-			continue;
-		}
-		i++;
-		while (i < len && (is_wsp(v[i]) || v[i] == '\r' || v[i] == '\n'))
-			i++;
-		size_t k = i;
-		while (k < len && v[k] != '=' && v[k] != ';' && !is_wsp(v[k]))
-			k++;
-		size_t klen = k - i;
-		while (k < len && is_wsp(v[k]))
-			k++;
-		if (k >= len || v[k] != '=' || klen == 0) {
-			i = k;
-			continue;
-		}
-		pm->name = v + i;
-		pm->nlen = klen;
-		pm->encoded = false;
-		if (klen >= 3 && memcmp(v + i + klen - 3, "*0*", 3) == 0) {
-			pm->nlen -= 3;
-			pm->encoded = true;
-		} else if (klen >= 2 && memcmp(v + i + klen - 2, "*0", 2) == 0) {
-			pm->nlen -= 2;
-		} else if (v[i + klen - 1] == '*') {
-			pm->nlen -= 1;
-			pm->encoded = true;
-		}
-		k++;
-		while (k < len && is_wsp(v[k]))
-			k++;
-		pm->quoted = k < len && v[k] == '"';
-		if (pm->quoted) {
-			size_t st = ++k;
-			while (k < len && v[k] != '"') {
-				if (v[k] == '\\' && k + 1 < len)
-					k++;
-				k++;
-			}
-			pm->val = v + st;
-			pm->vlen = (k < len ? k : len) - st;
-			if (k < len)
-				k++;
-		} else {
-			size_t st = k;
-			while (k < len && v[k] != ';' && !is_wsp(v[k]))
-				k++;
-			pm->val = v + st;
-			pm->vlen = k - st;
-		}
-		*pos = k;
-		return true;
-	}
-	*pos = len;
-	return false;
-}
-
-/* The value of a parameter, unquoted and RFC 2231-decoded, NUL-terminated. */
-static void param_value(const struct param *pm, char *out, size_t cap)
-{
-	const char *s = pm->val;
-	size_t n = pm->vlen;
-	size_t o = 0;
-
-	if (pm->quoted) {
-		for (size_t j = 0; j < n && o + 1 < cap; j++) {
-			if (s[j] == '\\' && j + 1 < n)
-				j++;
-			out[o++] = s[j];
-		}
-		out[o] = '\0';
-		return;
-	}
-	if (pm->encoded) { /* RFC 2231: charset'lang'value */
-		const char *q = memchr(s, '\'', n);
-		const char *q2 = q ? memchr(q + 1, '\'', n - (size_t)(q + 1 - s)) : NULL;
-		if (q2 != NULL) {
-			n -= (size_t)(q2 + 1 - s);
-			s = q2 + 1;
-		}
-	}
-	for (size_t j = 0; j < n && o + 1 < cap; j++) {
-		if (pm->encoded && s[j] == '%' && j + 2 < n && hexval(s[j + 1]) >= 0 &&
-		    hexval(s[j + 2]) >= 0) {
-			out[o++] = (char)(hexval(s[j + 1]) * 16 + hexval(s[j + 2]));
-			j += 2;
-		} else {
-			out[o++] = s[j];
-		}
-	}
-	out[o] = '\0';
-}
-
-static bool param_is(const struct param *pm, const char *name, size_t nlen)
-{
-	return pm->nlen == nlen && strncasecmp(pm->name, name, nlen) == 0;
-}
-
-bool ng_mime_param(const char *v, size_t len, const char *name, char *out, size_t cap)
-{
-	size_t nlen = strlen(name);
-	size_t pos = 0;
-	struct param pm;
-
-	if (cap == 0)
-		return false;
-	while (param_next(v, len, &pos, &pm)) {
-		if (param_is(&pm, name, nlen)) {
-			param_value(&pm, out, cap);
-			return true;
-		}
-	}
-	return false;
-}
 
 /* ----- entities ----- */
 
@@ -357,7 +190,7 @@ static void decode_base64(ng_mime *p, struct entity *e, const char *s, size_t le
 	int bits = p->b64_bits;
 
 	for (size_t i = 0; i < len; i++) {
-		int v = b64val[(unsigned char)s[i]];
+		int v = ng_codec_b64[(unsigned char)s[i]];
 		if (v == 0)
 			continue;
 		acc = (acc << 6) | (uint32_t)(v - 1);
@@ -396,8 +229,8 @@ static void decode_qp(ng_mime *p, struct entity *e, const char *s, size_t len, b
 			soft = true;
 			break;
 		}
-		int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
-		int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+		int hi = i + 2 < len ? ng_codec_hex(s[i + 1]) : -1;
+		int lo = i + 2 < len ? ng_codec_hex(s[i + 2]) : -1;
 		if (hi >= 0 && lo >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			i += 2;
@@ -449,24 +282,24 @@ static void parse_field(struct entity *e, const char *name, size_t nlen, const c
 		char tmp[NG_MIME_PARAM_MAX];
 		bool seen_cs = false, seen_rt = false, seen_b = false;
 		size_t pos = 0;
-		struct param pm;
-		while (param_next(v, vlen, &pos, &pm)) {
-			if (!seen_cs && param_is(&pm, "charset", 7)) {
+		struct ng_mime_param pm;
+		while (ng_mime_param_next(v, vlen, &pos, &pm)) {
+			if (!seen_cs && ng_mime_param_is(&pm, "charset", 7)) {
 				seen_cs = true;
-				param_value(&pm, tmp, sizeof(tmp));
+				ng_mime_param_value(&pm, tmp, sizeof(tmp));
 				copy_lower(e->part.charset, sizeof(e->part.charset), tmp, strlen(tmp));
-			} else if (!seen_rt && param_is(&pm, "report-type", 11)) {
+			} else if (!seen_rt && ng_mime_param_is(&pm, "report-type", 11)) {
 				seen_rt = true;
-				param_value(&pm, tmp, sizeof(tmp));
+				ng_mime_param_value(&pm, tmp, sizeof(tmp));
 				copy_lower(e->part.report_type, sizeof(e->part.report_type), tmp,
 					   strlen(tmp));
-			} else if (e->part.filename[0] == '\0' && param_is(&pm, "name", 4)) {
-				param_value(&pm, tmp, sizeof(tmp));
+			} else if (e->part.filename[0] == '\0' && ng_mime_param_is(&pm, "name", 4)) {
+				ng_mime_param_value(&pm, tmp, sizeof(tmp));
 				copy_lower(e->part.filename, sizeof(e->part.filename), tmp, strlen(tmp));
-			} else if (!seen_b && param_is(&pm, "boundary", 8)) {
+			} else if (!seen_b && ng_mime_param_is(&pm, "boundary", 8)) {
 				seen_b = true;
 				char b[NG_MIME_BOUNDARY_MAX + 1];
-				param_value(&pm, b, sizeof(b));
+				ng_mime_param_value(&pm, b, sizeof(b));
 				size_t bl = strlen(b);
 				while (bl > 0 && is_wsp(b[bl - 1]))
 					bl--; /* RFC 2046: a boundary does not end in space */

@@ -9,34 +9,10 @@
  */
 #include "mime/rfc2047.h"
 
+#include "mime/codec.h"
+
 #include <string.h>
 #include <strings.h>
-
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int b64v(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 /* Decode the text of one word into raw bytes; returns the length. */
 static size_t decode_text(char enc, const char *s, size_t n, char *raw, size_t cap)
@@ -47,7 +23,7 @@ static size_t decode_text(char enc, const char *s, size_t n, char *raw, size_t c
 		unsigned acc = 0;
 		int bits = 0;
 		for (size_t i = 0; i < n && o < cap; i++) {
-			int v = b64v((unsigned char)s[i]);
+			int v = ng_codec_b64[(unsigned char)s[i]] - 1;
 			if (v < 0)
 				continue;
 			acc = (acc << 6) | (unsigned)v;
@@ -62,8 +38,8 @@ static size_t decode_text(char enc, const char *s, size_t n, char *raw, size_t c
 	for (size_t i = 0; i < n && o < cap; i++) {
 		if (s[i] == '_') {
 			raw[o++] = ' ';
-		} else if (s[i] == '=' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-			raw[o++] = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+		} else if (s[i] == '=' && i + 2 < n && ng_codec_hex(s[i + 1]) >= 0 && ng_codec_hex(s[i + 2]) >= 0) {
+			raw[o++] = (char)(ng_codec_hex(s[i + 1]) * 16 + ng_codec_hex(s[i + 2]));
 			i += 2;
 		} else {
 			raw[o++] = s[i];

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#define NG_REASON_INTERNAL /* test_tables() checks the data tables */
 #include "classify/reason.h"
 
 struct reason_case {
@@ -291,6 +292,54 @@ static const struct reason_case cases[] = {
      "unverifyable sending IPs No action is required on your part. Delivery attempts will "
      "continue for some time",
      NULL, 450, true, "requireptr", false},
+    /* KDDI's "<addr>: User unknown" is keyed to KDDI's domains: other MTAs
+     * say the same after DATA, where it is a filter's answer. */
+    {"kddi au.com address user unknown", "SMTP; 550 <a@au.com>: User unknown", "5.0.0", 550, false,
+     "userunknown", true},
+    {"other mta <addr>: user unknown after DATA is filtered",
+     "550 <a@b.example>: User unknown (in reply to end of DATA command)", "5.0.0", 550, false,
+     "filtered", false},
+    {"other mta <addr>: user unknown without a command is filtered",
+     "smtp; 550 <a@b.example>: User unknown", "5.0.0", 550, false, "filtered", false},
+    /* Orange codes count only right after their label. */
+    {"orange label inside a word does not arm its codes",
+     "452 4.2.2 Mailbox full (proofread: ticket _416)", "4.2.2", 452, false, "mailboxfull", false},
+    {"orange label apart from its code is nothing special",
+     "550 5.7.1 OFR rejected the message, ref _416", "5.7.1", 550, false, "securityerror", false},
+    {"orange code with the label's digits", "421 Service refused, please try later. OFR005_505",
+     "4.0.0", 421, false, "systemerror", false},
+    /* Words that only look like the phrases of a reason. */
+    {"absorbs is not sorbs", "550 5.7.1 The recipient's mail store absorbs no further messages",
+     "5.7.1", 550, false, "securityerror", false},
+    {"dnsbl.sorbs.net is blocked",
+     "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked by dnsbl.sorbs.net", "5.7.1",
+     554, false, "blocked", false},
+    {"go away in a sentence is not a block",
+     "550 5.7.1 Recipient is on leave; messages go away unread", "5.7.1", 550, false,
+     "securityerror", false},
+    {"spanish: the domain does not exist is no user error",
+     "550 5.1.2 El dominio no existe (in reply to RCPT TO command)", "5.1.2", 550, false,
+     "hostunknown", true},
+    {"spanish: the user does not exist",
+     "550 5.1.1 El usuario no existe (in reply to RCPT TO command)", "5.1.1", 550, false,
+     "userunknown", true},
+    {"a service that is inactive is no suspended account",
+     "550 5.4.0 No connection could be made: the service is inactive on the remote host", "5.4.0",
+     550, false, "networkerror", false},
+    {"gmail account inactive is suspended",
+     "550-5.2.1 The email account that you tried to reach is inactive.", "5.2.1", 550, false,
+     "suspend", false},
+    {"multiple parts with a header are not multiple headers",
+     "554 5.6.0 Message contains multiple MIME parts with a bad header", "5.6.0", 554, false,
+     "contenterror", false},
+    {"gmail multiple subject headers",
+     "550-5.7.1 There are multiple Subject headers. To reduce the amount of spam", "5.7.1", 550,
+     false, "notcompliantrfc", false},
+    {"enough white space is no full mailbox",
+     "554 5.6.0 Header line too long: not enough white space between fields", "5.6.0", 554, false,
+     "contenterror", false},
+    {"not enough disk space", "452 4.2.2 Not enough disk space for a@b.example", "4.2.2", 452,
+     false, "mailboxfull", false},
 };
 
 static void test_table(void **state)
@@ -375,11 +424,42 @@ static void test_edges(void **state)
 	ng_reasons_judge(r, "", 0, "5.x.1", 0, false, &out);
 	assert_string_equal(out.reason, "undefined");
 
+	/* A status glued to a word ("ID:5.1.1") is none, for the judge as for
+	 * the DSN parser (both use classify/text.c). */
+	ng_reasons_judge(r, "queued as ID:5.1.1", strlen("queued as ID:5.1.1"), NULL, 0, false,
+	                 &out);
+	assert_string_equal(out.reason, "onhold");
+
 	/* Pair phrases need their parts in order and close together. */
 	ng_reasons_judge(r, "full text; then the mailbox", 27, NULL, 0, false, &out);
 	assert_string_equal(out.reason, "onhold");
 	ng_reasons_free(r);
 	ng_reasons_free(NULL);
+}
+
+/* The tables themselves: pair slots, and no row that can never decide. */
+static void test_tables(void **state)
+{
+	(void)state;
+	size_t pairs = 0;
+	for (size_t i = 0; i < ng_reason_nphrases; i++) {
+		const struct phrase *p = &ng_reason_phrases[i];
+		if (p->b != NULL)
+			pairs++;
+		/* A row with the same words as an earlier one is dead, unless one
+		 * of the two is a veto of another reason. */
+		for (size_t j = 0; j < i; j++) {
+			const struct phrase *q = &ng_reason_phrases[j];
+			if (strcmp(p->a, q->a) != 0 || (p->b == NULL) != (q->b == NULL) ||
+			    (p->b != NULL && strcmp(p->b, q->b) != 0) || p->veto != q->veto)
+				continue;
+			fail_msg("row %zu \"%s\" repeats row %zu", i, p->a, j);
+		}
+	}
+	if (pairs > NG_REASON_PAIRS_MAX)
+		fail_msg("%zu pair phrases, NG_REASON_PAIRS_MAX is %d", pairs, NG_REASON_PAIRS_MAX);
+	for (size_t i = 0; i < ng_reason_nstatus_rules; i++)
+		assert_true(ng_reason_status_rules[i].reason != R_NONE);
 }
 
 int main(void)
@@ -388,6 +468,7 @@ int main(void)
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_every_reason_covered),
 	    cmocka_unit_test(test_edges),
+	    cmocka_unit_test(test_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
