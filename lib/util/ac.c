@@ -142,6 +142,11 @@ struct build {
 	uint32_t *child; /* per state: first trie child + 1, 0 = none */
 	uint32_t *sib;   /* per state: next sibling + 1, 0 = none */
 	uint16_t *ccls;  /* per state: the class on its incoming trie edge */
+	size_t nc;       /* classes: the row length */
+	uint32_t n;      /* states */
+	size_t qt;       /* states in queue[] */
+	uint32_t nout;   /* states with outputs */
+	size_t total;    /* all output entries */
 };
 
 static void build_free(struct build *b)
@@ -187,6 +192,165 @@ static int build_classes(ng_ac *ac)
 	return 0;
 }
 
+static int build_alloc(const ng_ac *ac, struct build *b)
+{
+	size_t nmax = ac->pbytes_len + 1;
+
+	if (nmax > UINT32_MAX)
+		return -1;
+	b->nc = ac->nclass;
+	b->fail = calloc(nmax, sizeof(uint32_t));
+	b->queue = calloc(nmax, sizeof(uint32_t));
+	b->own = calloc(nmax, sizeof(uint32_t));
+	b->next = calloc(ac->npat ? ac->npat : 1, sizeof(uint32_t));
+	b->cnt = calloc(nmax, sizeof(uint32_t));
+	b->newid = calloc(nmax, sizeof(uint32_t));
+	b->child = calloc(nmax, sizeof(uint32_t));
+	b->sib = calloc(nmax, sizeof(uint32_t));
+	b->ccls = calloc(nmax, sizeof(uint16_t));
+	b->rootrow = calloc(b->nc, sizeof(uint32_t));
+	if (!b->fail || !b->queue || !b->own || !b->next || !b->cnt || !b->newid || !b->child ||
+	    !b->sib || !b->ccls || !b->rootrow)
+		return -1;
+	return 0;
+}
+
+/* 2. The trie, as child/sibling lists; a state's own patterns keep their
+ * insertion order (a tail walk). */
+static void build_trie(const ng_ac *ac, struct build *b)
+{
+	b->n = 1;
+	for (size_t p = 0; p < ac->npat; p++) {
+		uint32_t s = 0;
+		for (size_t i = ac->poff[p]; i < ac->poff[p + 1]; i++) {
+			uint16_t c = (uint16_t)ac->cls[ac->pbytes[i]];
+			uint32_t k = b->child[s];
+			while (k != 0 && b->ccls[k - 1] != c)
+				k = b->sib[k - 1];
+			if (k == 0) {
+				b->sib[b->n] = b->child[s];
+				b->child[s] = b->n + 1;
+				b->ccls[b->n] = c;
+				k = ++b->n;
+			}
+			s = k - 1;
+		}
+		uint32_t *link = &b->own[s];
+		while (*link != 0)
+			link = &b->next[*link - 1];
+		*link = (uint32_t)p + 1;
+	}
+}
+
+/* 3. Failure links, breadth first: a child u of s on class c fails to the
+ * first state on s's failure chain that has a child on c (the root's
+ * children, and chains that reach the root without one, fail to the root).
+ * The root's children are looked up in a dense row.  Leaves the BFS order
+ * in b->queue[0..b->qt). */
+static void build_fail(struct build *b)
+{
+	for (uint32_t k = b->child[0]; k != 0; k = b->sib[k - 1])
+		b->rootrow[b->ccls[k - 1]] = k - 1;
+	size_t qh = 0;
+	b->qt = 0;
+	b->queue[b->qt++] = 0;
+	while (qh < b->qt) {
+		uint32_t s = b->queue[qh++];
+		for (uint32_t k = b->child[s]; k != 0; k = b->sib[k - 1]) {
+			uint32_t u = k - 1;
+			uint16_t c = b->ccls[u];
+			uint32_t f = 0;
+			for (uint32_t t = b->fail[s]; s != 0; t = b->fail[t]) {
+				uint32_t g = t == 0 ? b->rootrow[c] : find_child(b, t, c);
+				if (g != 0 || t == 0) {
+					f = g;
+					break;
+				}
+			}
+			b->fail[u] = f;
+			b->queue[b->qt++] = u;
+		}
+	}
+}
+
+/* 4. Output counts in BFS order (a failure state precedes its users);
+ * -1 when they overflow. */
+static int count_outputs(struct build *b)
+{
+	b->total = 0;
+	b->nout = 0;
+	for (size_t k = 0; k < b->qt; k++) {
+		uint32_t s = b->queue[k];
+		uint32_t c = 0;
+		for (uint32_t p = b->own[s]; p != 0; p = b->next[p - 1])
+			c++;
+		if (s != 0) {
+			if (b->cnt[b->fail[s]] > UINT32_MAX - c)
+				return -1;
+			c += b->cnt[b->fail[s]];
+		}
+		b->cnt[s] = c;
+		if (c > 0) {
+			b->nout++;
+			if (b->total > UINT32_MAX - c)
+				return -1;
+			b->total += c;
+		}
+	}
+	return 0;
+}
+
+/* 5. The goto table in the new numbering, in BFS order: a state goes where
+ * its failure state goes (a row already complete) except along its own
+ * trie edges.  The root's misses stay at 0. */
+static void fill_goto(const struct build *b, uint16_t *delta)
+{
+	const size_t nc = b->nc;
+	for (size_t k = 0; k < b->qt; k++) {
+		uint32_t st = b->queue[k];
+		uint16_t *row = &delta[(size_t)b->newid[st] * nc];
+		if (st == 0)
+			memset(row, 0, nc * sizeof(uint16_t));
+		else
+			memcpy(row, &delta[(size_t)b->newid[b->fail[st]] * nc], nc * sizeof(uint16_t));
+		for (uint32_t c = b->child[st]; c != 0; c = b->sib[c - 1])
+			row[b->ccls[c - 1]] = (uint16_t)b->newid[c - 1];
+	}
+}
+
+/* The flattened output lists of the states with outputs (numbered from
+ * base): offsets first, then each list in BFS order, so that the failure
+ * state's list is complete before it is copied. */
+static void fill_outputs(const ng_ac *ac, const struct build *b, uint32_t base,
+			 uint32_t *out_off, uint32_t *out_ids)
+{
+	size_t acc = 0;
+	for (uint32_t k = 0; k < b->nout; k++)
+		out_off[k] = 0;
+	for (uint32_t s = 0; s < b->n; s++)
+		if (b->cnt[s])
+			out_off[b->newid[s] - base] = b->cnt[s];
+	for (uint32_t k = 0; k < b->nout; k++) {
+		uint32_t c = out_off[k];
+		out_off[k] = (uint32_t)acc;
+		acc += c;
+	}
+	out_off[b->nout] = (uint32_t)acc;
+	for (size_t k = 0; k < b->qt; k++) {
+		uint32_t s = b->queue[k];
+		if (b->cnt[s] == 0)
+			continue;
+		uint32_t *dst = &out_ids[out_off[b->newid[s] - base]];
+		for (uint32_t p = b->own[s]; p != 0; p = b->next[p - 1])
+			*dst++ = ac->pid[p - 1];
+		uint32_t f = b->fail[s];
+		if (s != 0 && b->cnt[f] > 0) {
+			const uint32_t *fl = &out_ids[out_off[b->newid[f] - base]];
+			memcpy(dst, fl, (size_t)b->cnt[f] * sizeof(uint32_t));
+		}
+	}
+}
+
 int ng_ac_build(ng_ac *ac)
 {
 	if (ac == NULL)
@@ -196,165 +360,39 @@ int ng_ac_build(ng_ac *ac)
 	if (build_classes(ac) < 0)
 		return -1;
 
-	const size_t nc = ac->nclass;
-	size_t nmax = ac->pbytes_len + 1, cells, sz;
 	struct build b = {0};
 	int rc = -1;
 	uint16_t *delta = NULL;
 	uint32_t *out_off = NULL, *out_ids = NULL;
+	size_t cells, sz;
 
-	if (nmax > UINT32_MAX)
+	if (build_alloc(ac, &b) < 0)
 		goto out;
-	b.fail = calloc(nmax, sizeof(uint32_t));
-	b.queue = calloc(nmax, sizeof(uint32_t));
-	b.own = calloc(nmax, sizeof(uint32_t));
-	b.next = calloc(ac->npat ? ac->npat : 1, sizeof(uint32_t));
-	b.cnt = calloc(nmax, sizeof(uint32_t));
-	b.newid = calloc(nmax, sizeof(uint32_t));
-	b.child = calloc(nmax, sizeof(uint32_t));
-	b.sib = calloc(nmax, sizeof(uint32_t));
-	b.ccls = calloc(nmax, sizeof(uint16_t));
-	if (!b.fail || !b.queue || !b.own || !b.next || !b.cnt || !b.newid || !b.child ||
-	    !b.sib || !b.ccls)
+	build_trie(ac, &b);
+	build_fail(&b);
+	if (count_outputs(&b) < 0)
 		goto out;
 
-	/* 2. Trie.  Own outputs keep insertion order via a tail walk. */
-	uint32_t n = 1;
-	for (size_t p = 0; p < ac->npat; p++) {
-		uint32_t s = 0;
-		for (size_t i = ac->poff[p]; i < ac->poff[p + 1]; i++) {
-			/* children are found through the sibling list: the dense
-			 * table is made later, for the states that exist */
-			uint16_t c = (uint16_t)ac->cls[ac->pbytes[i]];
-			uint32_t k = b.child[s];
-			while (k != 0 && b.ccls[k - 1] != c)
-				k = b.sib[k - 1];
-			if (k == 0) {
-				b.sib[n] = b.child[s];
-				b.child[s] = n + 1;
-				b.ccls[n] = c;
-				k = ++n;
-			}
-			s = k - 1;
-		}
-		uint32_t *link = &b.own[s];
-		while (*link != 0)
-			link = &b.next[*link - 1];
-		*link = (uint32_t)p + 1;
-	}
-
-	/* 3. Failure links, breadth first: a child u of s on class c fails to
-	 * the first state on s's failure chain that has a child on c (the
-	 * root's children, and chains that reach the root without one, fail
-	 * to the root).  The root's children are looked up in a dense row. */
-	if ((b.rootrow = calloc(nc, sizeof(uint32_t))) == NULL)
-		goto out;
-	for (uint32_t k = b.child[0]; k != 0; k = b.sib[k - 1])
-		b.rootrow[b.ccls[k - 1]] = k - 1;
-	size_t qh = 0, qt = 0;
-	b.queue[qt++] = 0;
-	while (qh < qt) {
-		uint32_t s = b.queue[qh++];
-		for (uint32_t k = b.child[s]; k != 0; k = b.sib[k - 1]) {
-			uint32_t u = k - 1;
-			uint16_t c = b.ccls[u];
-			uint32_t f = 0;
-			if (s != 0) {
-				for (uint32_t t = b.fail[s];; t = b.fail[t]) {
-					uint32_t g = t == 0 ? b.rootrow[c] : find_child(&b, t, c);
-					if (g != 0 || t == 0) {
-						f = g;
-						break;
-					}
-				}
-			}
-			b.fail[u] = f;
-			b.queue[qt++] = u;
-		}
-	}
-
-	/* 4. Output counts in BFS order (a failure state precedes its users). */
-	size_t total = 0;
-	uint32_t nout = 0;
-	for (size_t k = 0; k < qt; k++) {
-		uint32_t s = b.queue[k];
-		uint32_t c = 0;
-		for (uint32_t p = b.own[s]; p != 0; p = b.next[p - 1])
-			c++;
-		if (s != 0) {
-			if (b.cnt[b.fail[s]] > UINT32_MAX - c)
-				goto out;
-			c += b.cnt[b.fail[s]];
-		}
-		b.cnt[s] = c;
-		if (c > 0) {
-			nout++;
-			if (total > SIZE_MAX - c)
-				goto out;
-			total += c;
-		}
-	}
-	if (total > UINT32_MAX)
-		goto out;
-
-	/* 5. Renumber: states without outputs first (root stays 0). */
-	uint32_t lo = 0, hi = n - nout;
-	for (uint32_t s = 0; s < n; s++)
+	/* Renumber: states without outputs first (the root stays 0), so the
+	 * scan tests "state >= first output state". */
+	uint32_t lo = 0, base = b.n - b.nout, hi = base;
+	for (uint32_t s = 0; s < b.n; s++)
 		b.newid[s] = b.cnt[s] ? hi++ : lo++;
-	if (n > NG_AC_STATES_MAX || !mul_ok(n, nc, &cells) ||
+	if (b.n > NG_AC_STATES_MAX || !mul_ok(b.n, b.nc, &cells) ||
 	    !mul_ok(cells, sizeof(uint16_t), &sz) || (delta = malloc(sz)) == NULL)
 		goto out;
-	out_off = malloc(((size_t)nout + 1) * sizeof(uint32_t));
-	out_ids = malloc((total ? total : 1) * sizeof(uint32_t));
+	out_off = malloc(((size_t)b.nout + 1) * sizeof(uint32_t));
+	out_ids = malloc((b.total ? b.total : 1) * sizeof(uint32_t));
 	if (out_off == NULL || out_ids == NULL)
 		goto out;
-	/* The goto function in the new numbering, in BFS order:
-	 * a state goes where its failure state goes (a row already complete)
-	 * except along its own trie edges.  The root's misses stay at 0. */
-	for (size_t k = 0; k < qt; k++) {
-		uint32_t st = b.queue[k];
-		uint16_t *row = &delta[(size_t)b.newid[st] * nc];
-		if (st == 0)
-			memset(row, 0, nc * sizeof(uint16_t));
-		else
-			memcpy(row, &delta[(size_t)b.newid[b.fail[st]] * nc], nc * sizeof(uint16_t));
-		for (uint32_t c = b.child[st]; c != 0; c = b.sib[c - 1])
-			row[b.ccls[c - 1]] = (uint16_t)b.newid[c - 1];
-	}
-	/* Offsets in the new numbering, then fill in BFS order so that the
-	 * failure state's list is complete before it is copied. */
-	uint32_t base = n - nout;
-	size_t acc = 0;
-	for (uint32_t k = 0; k < nout; k++)
-		out_off[k] = 0;
-	for (uint32_t s = 0; s < n; s++)
-		if (b.cnt[s])
-			out_off[b.newid[s] - base] = b.cnt[s];
-	for (uint32_t k = 0; k < nout; k++) {
-		uint32_t c = out_off[k];
-		out_off[k] = (uint32_t)acc;
-		acc += c;
-	}
-	out_off[nout] = (uint32_t)acc;
-	for (size_t k = 0; k < qt; k++) {
-		uint32_t s = b.queue[k];
-		if (b.cnt[s] == 0)
-			continue;
-		uint32_t *dst = &out_ids[out_off[b.newid[s] - base]];
-		for (uint32_t p = b.own[s]; p != 0; p = b.next[p - 1])
-			*dst++ = ac->pid[p - 1];
-		uint32_t f = b.fail[s];
-		if (s != 0 && b.cnt[f] > 0) {
-			const uint32_t *fl = &out_ids[out_off[b.newid[f] - base]];
-			memcpy(dst, fl, (size_t)b.cnt[f] * sizeof(uint32_t));
-		}
-	}
+	fill_goto(&b, delta);
+	fill_outputs(ac, &b, base, out_off, out_ids);
 
 	ac->delta = delta;
 	ac->out_off = out_off;
 	ac->out_ids = out_ids;
 	ac->first_out = base;
-	ac->nstates = n;
+	ac->nstates = b.n;
 	ac->built = true;
 	delta = NULL;
 	out_off = out_ids = NULL;
