@@ -99,16 +99,22 @@ typedef struct ng_mime_stats {
 } ng_mime_stats;
 
 /* Create a parser; NULL when out of memory.  cb and ctx are used for every
- * message parsed with this handle. */
+ * message parsed with this handle; cb is copied, ctx is the caller's. */
 ng_mime *ng_mime_new(const ng_mime_cb *cb, void *ctx);
+/* Free a parser and its iconv descriptors.  NULL is allowed. */
 void ng_mime_free(ng_mime *p);
 
-/* Start a new message (forgets the previous one).  ng_mime_new() does it too. */
+/* Start a new message: forgets the previous one and its statistics.
+ * ng_mime_new() does it too. */
 void ng_mime_reset(ng_mime *p);
-/* Push bytes of the current message.  Never fails. */
+/* Push len bytes of the current message; callbacks run before it returns.
+ * Never fails: what exceeds a cap is cut and counted. */
 void ng_mime_feed(ng_mime *p, const void *data, size_t len);
-/* End of the message: flushes the last line and closes every open entity. */
+/* End of the message: delivers the last line (with or without a final
+ * newline) and ends every open entity.  Feed nothing more before a reset. */
 void ng_mime_finish(ng_mime *p);
+/* Counters of the current (or last finished) message; owned by the parser,
+ * valid until the next reset. */
 const ng_mime_stats *ng_mime_stats_get(const ng_mime *p);
 
 /*

@@ -15,7 +15,9 @@
 
 typedef struct ng_charset ng_charset;
 
+/* An empty cache; NULL when out of memory.  One per parser handle. */
 ng_charset *ng_charset_new(void);
+/* Close the cached descriptors and free the cache.  NULL is allowed. */
 void ng_charset_free(ng_charset *cs);
 
 /* True when text in this charset can be used as UTF-8 without conversion
