@@ -20,13 +20,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 const char *ng_class_name(enum ng_class c)
 {
 	static const char *const names[] = {"none",      "ndr",       "delay",
-					    "success",   "autoreply", "challenge",
-					    "av-notice", "feedback",  "mdn"};
+	                                    "success",   "autoreply", "challenge",
+	                                    "av-notice", "feedback",  "mdn"};
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "none";
 }
 
@@ -38,7 +37,7 @@ bool ng_class_is_bounce(enum ng_class c)
 }
 
 void ng_cl_evidence(ng_classifier *c, const char *rule, const char *where, const char *detail,
-		    size_t dlen)
+                    size_t dlen)
 {
 	ng_verdict *v = &c->v;
 	for (unsigned i = 0; i < v->nev; i++)
@@ -90,15 +89,14 @@ static int on_phrase(void *ctx, uint32_t id, size_t end)
 	    r->signal != NG_SIG_JSON && r->signal != NG_SIG_RCPTLIST &&
 	    r->signal != NG_SIG_LISTPOST) {
 		static const char *const where[NG_PLACE_COUNT] = {"header:subject", "header:from",
-								  "text"};
+		                                                  "text"};
 		static const char *const rules[NG_SIG_COUNT] = {
-			"phrase:bounce",    "phrase:delay",     "phrase:success",
-			"phrase:autoreply", "phrase:challenge", "phrase:av",
-"phrase:original",  "phrase:transcript", "phrase:ordinary",
-			"phrase:json",      "phrase:rcptlist",  "phrase:command",
-			"phrase:listpost"};
+		    "phrase:bounce",    "phrase:delay", "phrase:success",  "phrase:autoreply",
+		    "phrase:challenge", "phrase:av",    "phrase:original", "phrase:transcript",
+		    "phrase:ordinary",  "phrase:json",  "phrase:rcptlist", "phrase:command",
+		    "phrase:listpost"};
 		ng_cl_evidence(s->c, rules[r->signal], where[s->place], r->phrase,
-			       strlen(r->phrase));
+		               strlen(r->phrase));
 	}
 	return 0;
 }
@@ -110,17 +108,6 @@ void ng_cl_scan(ng_classifier *c, enum ng_place place, const char *s, size_t len
 }
 
 /* ----- header events ----- */
-
-static bool name_is(const char *n, size_t nl, const char *want)
-{
-	size_t wl = strlen(want);
-	return nl == wl && strncasecmp(n, want, wl) == 0;
-}
-
-static void copy_field(char *dst, size_t cap, const char *v, size_t vl)
-{
-	ng_text_squeeze(dst, cap, v, vl);
-}
 
 static void add_dkim_domain(ng_original *o, const char *v, size_t vl)
 {
@@ -137,8 +124,8 @@ static void add_dkim_domain(ng_original *o, const char *v, size_t vl)
 				k++;
 			if (k == st || o->ndkim >= NG_CL_DKIM_MAX)
 				return;
-			ng_text_lower(o->dkim_domains[o->ndkim], sizeof(o->dkim_domains[0]),
-				      v + st, k - st);
+			ng_text_lower(o->dkim_domains[o->ndkim], sizeof(o->dkim_domains[0]), v + st,
+			              k - st);
 			for (unsigned j = 0; j < o->ndkim; j++)
 				if (strcmp(o->dkim_domains[j], o->dkim_domains[o->ndkim]) == 0)
 					return;
@@ -151,36 +138,36 @@ static void add_dkim_domain(ng_original *o, const char *v, size_t vl)
 void ng_cl_original_header(ng_classifier *c, const char *n, size_t nl, const char *v, size_t vl)
 {
 	ng_original *o = &c->v.original;
-	char tmp[NG_CL_FIELD_MAX * 2];
+	char tmp[NG_CL_ORIG_HEADER_MAX];
 
 	o->present = true;
-	if (name_is(n, nl, "message-id")) {
+	if (ng_text_ieq(n, nl, "message-id")) {
 		if (o->message_id[0] == '\0')
-			copy_field(o->message_id, sizeof(o->message_id), v, vl);
-	} else if (name_is(n, nl, "from")) {
+			ng_text_squeeze(o->message_id, sizeof(o->message_id), v, vl);
+	} else if (ng_text_ieq(n, nl, "from")) {
 		if (o->from[0] == '\0') {
 			ng_mime_decode_words(c->mime, v, vl, tmp, sizeof(tmp));
-			copy_field(o->from, sizeof(o->from), tmp, strlen(tmp));
+			ng_text_squeeze(o->from, sizeof(o->from), tmp, strlen(tmp));
 		}
-	} else if (name_is(n, nl, "to")) {
+	} else if (ng_text_ieq(n, nl, "to")) {
 		if (o->to[0] == '\0') {
 			ng_mime_decode_words(c->mime, v, vl, tmp, sizeof(tmp));
-			copy_field(o->to, sizeof(o->to), tmp, strlen(tmp));
+			ng_text_squeeze(o->to, sizeof(o->to), tmp, strlen(tmp));
 		}
-	} else if (name_is(n, nl, "subject")) {
+	} else if (ng_text_ieq(n, nl, "subject")) {
 		if (o->subject[0] == '\0') {
 			ng_mime_decode_words(c->mime, v, vl, tmp, sizeof(tmp));
-			copy_field(o->subject, sizeof(o->subject), tmp, strlen(tmp));
+			ng_text_squeeze(o->subject, sizeof(o->subject), tmp, strlen(tmp));
 		}
-	} else if (name_is(n, nl, "date")) {
+	} else if (ng_text_ieq(n, nl, "date")) {
 		if (o->date[0] == '\0')
-			copy_field(o->date, sizeof(o->date), v, vl);
-	} else if (name_is(n, nl, "received")) {
+			ng_text_squeeze(o->date, sizeof(o->date), v, vl);
+	} else if (ng_text_ieq(n, nl, "received")) {
 		if (o->nreceived < NG_CL_RECEIVED_MAX)
-			copy_field(o->received[o->nreceived++], sizeof(o->received[0]), v, vl);
-	} else if (name_is(n, nl, "dkim-signature")) {
+			ng_text_squeeze(o->received[o->nreceived++], sizeof(o->received[0]), v, vl);
+	} else if (ng_text_ieq(n, nl, "dkim-signature")) {
 		add_dkim_domain(o, v, vl);
-	} else if (name_is(n, nl, "x-hmxmroriginalrecipient")) {
+	} else if (ng_text_ieq(n, nl, "x-hmxmroriginalrecipient")) {
 		/* Microsoft's complaint loop (JMRP) returns the reported message
 		 * with this header instead of a message/feedback-report part */
 		c->jmrp = true;
@@ -188,77 +175,79 @@ void ng_cl_original_header(ng_classifier *c, const char *n, size_t nl, const cha
 	}
 }
 
+/* "... by HOST ..." of the newest hop, lower-cased into c->first_by: the
+ * reporting MTA when no DSN names one. */
+static void received_by(ng_classifier *c, const char *v, size_t vl)
+{
+	for (size_t i = 0; i + 3 < vl; i++) {
+		if ((v[i] | 0x20) == 'b' && (v[i + 1] | 0x20) == 'y' && v[i + 2] == ' ' &&
+		    (i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t' || v[i - 1] == '\n')) {
+			size_t k = i + 3;
+			while (k < vl && (v[k] == ' ' || v[k] == '\t'))
+				k++;
+			size_t st = k;
+			while (k < vl && v[k] != ' ' && v[k] != '\t' && v[k] != ';' &&
+			       v[k] != '\r' && v[k] != '\n' && v[k] != '(')
+				k++;
+			ng_text_lower(c->first_by, sizeof(c->first_by), v + st, k - st);
+			return;
+		}
+	}
+}
+
 static void top_header(ng_classifier *c, const char *n, size_t nl, const char *v, size_t vl)
 {
-	char tmp[1024];
+	char tmp[NG_CL_TOP_HEADER_MAX];
 
-	if (name_is(n, nl, "subject")) {
+	if (ng_text_ieq(n, nl, "subject")) {
 		size_t len = ng_mime_decode_words(c->mime, v, vl, tmp, sizeof(tmp));
 		ng_text_squeeze(c->subject, sizeof(c->subject), tmp, len);
 		ng_cl_scan(c, NG_PLACE_SUBJECT, c->subject, strlen(c->subject));
-	} else if (name_is(n, nl, "from")) {
+	} else if (ng_text_ieq(n, nl, "from")) {
 		size_t len = ng_mime_decode_words(c->mime, v, vl, tmp, sizeof(tmp));
 		ng_text_squeeze(c->from, sizeof(c->from), tmp, len);
 		ng_cl_scan(c, NG_PLACE_FROM, c->from, strlen(c->from));
 		size_t at, alen;
 		if (ng_text_find_addr(c->from, strlen(c->from), 0, &at, &alen))
 			ng_text_lower(c->from_addr, sizeof(c->from_addr), c->from + at, alen);
-	} else if (name_is(n, nl, "to")) {
+	} else if (ng_text_ieq(n, nl, "to")) {
 		size_t at, alen;
 		if (ng_text_find_addr(v, vl, 0, &at, &alen))
 			ng_text_lower(c->to_addr, sizeof(c->to_addr), v + at, alen);
-	} else if (name_is(n, nl, "auto-submitted")) {
+	} else if (ng_text_ieq(n, nl, "auto-submitted")) {
 		if (ng_text_contains(v, vl, "auto-replied"))
 			c->auto_replied = true;
 		else if (ng_text_contains(v, vl, "auto-"))
 			c->auto_generated = true;
 		ng_cl_evidence(c, "rfc3834:auto-submitted", "header:auto-submitted", v, vl);
-	} else if (name_is(n, nl, "x-autoreply") || name_is(n, nl, "x-autorespond") ||
-		   name_is(n, nl, "x-autoresponder") || name_is(n, nl, "x-auto-response-suppress") ||
-		   name_is(n, nl, "x-ms-exchange-inbox-rules-loop")) {
-		if (!name_is(n, nl, "x-auto-response-suppress"))
+	} else if (ng_text_ieq(n, nl, "x-autoreply") || ng_text_ieq(n, nl, "x-autorespond") ||
+	           ng_text_ieq(n, nl, "x-autoresponder") ||
+	           ng_text_ieq(n, nl, "x-auto-response-suppress") ||
+	           ng_text_ieq(n, nl, "x-ms-exchange-inbox-rules-loop")) {
+		if (!ng_text_ieq(n, nl, "x-auto-response-suppress"))
 			c->x_autoreply = true;
-	} else if (name_is(n, nl, "x-apple-unsubscribe")) {
+	} else if (ng_text_ieq(n, nl, "x-apple-unsubscribe")) {
 		if (ng_text_contains(v, vl, "true"))
 			c->unsubscribe = true;
-	} else if (name_is(n, nl, "precedence")) {
+	} else if (ng_text_ieq(n, nl, "precedence")) {
 		if (ng_text_contains(v, vl, "auto_reply") || ng_text_contains(v, vl, "auto-reply"))
 			c->x_autoreply = true;
 		if (ng_text_contains(v, vl, "bulk") || ng_text_contains(v, vl, "list"))
 			c->bulk = true;
-	} else if (name_is(n, nl, "list-unsubscribe") || name_is(n, nl, "list-id")) {
+	} else if (ng_text_ieq(n, nl, "list-unsubscribe") || ng_text_ieq(n, nl, "list-id")) {
 		c->bulk = true;
-	} else if (name_is(n, nl, "x-failed-recipients")) {
+	} else if (ng_text_ieq(n, nl, "x-failed-recipients")) {
 		ng_text_append(c->x_failed, sizeof(c->x_failed), v, vl);
 		ng_cl_evidence(c, "header:x-failed-recipients", "header:x-failed-recipients", v,
-			       vl);
-	} else if (name_is(n, nl, "return-path")) {
+		               vl);
+	} else if (ng_text_ieq(n, nl, "return-path")) {
 		ng_text_squeeze(tmp, sizeof(tmp), v, vl);
 		if (strcmp(tmp, "<>") == 0)
 			c->null_return_path = true;
-	} else if (name_is(n, nl, "received")) {
-		if (c->first_by[0] == '\0') {
-			/* "... by HOST ..." of the newest hop: the reporting MTA fallback */
-			for (size_t i = 0; i + 3 < vl; i++) {
-				if ((v[i] | 0x20) == 'b' && (v[i + 1] | 0x20) == 'y' &&
-				    v[i + 2] == ' ' &&
-				    (i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t' ||
-				     v[i - 1] == '\n')) {
-					size_t k = i + 3;
-					while (k < vl && (v[k] == ' ' || v[k] == '\t'))
-						k++;
-					size_t st = k;
-					while (k < vl && v[k] != ' ' && v[k] != '\t' &&
-					       v[k] != ';' && v[k] != '\r' && v[k] != '\n' &&
-					       v[k] != '(')
-						k++;
-					ng_text_lower(c->first_by, sizeof(c->first_by), v + st,
-						      k - st);
-					break;
-				}
-			}
-		}
-	} else if (name_is(n, nl, "content-type")) {
+	} else if (ng_text_ieq(n, nl, "received")) {
+		if (c->first_by[0] == '\0')
+			received_by(c, v, vl);
+	} else if (ng_text_ieq(n, nl, "content-type")) {
 		if (ng_text_contains(v, vl, "report-type=delivery-status") ||
 		    ng_text_contains(v, vl, "report-type=\"delivery-status\""))
 			c->report_dsn = true;
@@ -266,7 +255,7 @@ static void top_header(ng_classifier *c, const char *n, size_t nl, const char *v
 }
 
 static void on_header(void *ctx, const ng_mime_part *p, const char *n, size_t nl, const char *v,
-		      size_t vl)
+                      size_t vl)
 {
 	ng_classifier *c = ctx;
 
@@ -274,9 +263,8 @@ static void on_header(void *ctx, const ng_mime_part *p, const char *n, size_t nl
 		top_header(c, n, nl, v, vl);
 		return;
 	}
-	if (p->msg_depth == 1 &&
-	    (strncmp(p->parent_type, "message/", 8) == 0 ||
-	     strcmp(p->parent_type, "text/rfc822-headers") == 0)) {
+	if (p->msg_depth == 1 && (strncmp(p->parent_type, "message/", 8) == 0 ||
+	                          strcmp(p->parent_type, "text/rfc822-headers") == 0)) {
 		if (c->orig_id == 0)
 			c->orig_id = p->id;
 		if (c->orig_id == p->id)
@@ -318,13 +306,13 @@ static int on_body_begin(void *ctx, const ng_mime_part *p)
 		ng_cl_evidence(c, "rfc5965:feedback-report", "mime", t, strlen(t));
 		ng_cl_dsn_begin(c);
 	} else if (strcmp(t, "message/disposition-notification") == 0 ||
-		   strcmp(t, "message/global-disposition-notification") == 0) {
+	           strcmp(t, "message/global-disposition-notification") == 0) {
 		c->role = ROLE_MDN;
 		c->mdn_part = true;
 		ng_cl_evidence(c, "rfc8098:disposition-notification", "mime", t, strlen(t));
 		ng_cl_dsn_begin(c);
 	} else if (strcmp(t, "text/plain") == 0 && (!p->attachment || c->text_parts == 0)) {
-		if (c->text_parts >= 3)
+		if (c->text_parts >= NG_CL_TEXT_PARTS_MAX)
 			return NG_MIME_BODY_SKIP;
 		c->role = ROLE_TEXT;
 		c->text_parts++;
@@ -450,7 +438,7 @@ const ng_verdict *ng_classify_end(ng_classifier *c)
 }
 
 const ng_verdict *ng_classify_buffer(ng_classifier *c, const void *data, size_t len,
-				     const ng_envelope *env)
+                                     const ng_envelope *env)
 {
 	ng_classify_begin(c, env);
 	ng_classify_feed(c, data, len);

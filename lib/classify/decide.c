@@ -27,14 +27,6 @@ static unsigned score(const ng_classifier *c, enum ng_signal s)
 	return c->sig[NG_PLACE_SUBJECT][s] + c->sig[NG_PLACE_FROM][s] + c->sig[NG_PLACE_BODY][s];
 }
 
-static int cand_index(const ng_classifier *c, const char *addr)
-{
-	for (unsigned i = 0; i < c->ncand; i++)
-		if (strcasecmp(c->cand[i].addr, addr) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* Actions of a success report; "deliverable" is what address verification
  * (Postfix sendmail -bv) reports. */
 static bool action_ok(const char *a)
@@ -45,19 +37,19 @@ static bool action_ok(const char *a)
 
 /* What the reason judge (reason.h) reads as the command a reply answered. */
 static const char *const cmd_marker[] = {
-	[NG_CMD_CONN] = " (after initial connection)",
-	[NG_CMD_HELO] = " (in reply to EHLO command)",
-	[NG_CMD_STARTTLS] = " (in reply to STARTTLS command)",
-	[NG_CMD_MAIL] = " (in reply to MAIL FROM command)",
-	[NG_CMD_RCPT] = " (in reply to RCPT TO command)",
-	[NG_CMD_DATA] = " (in reply to end of DATA command)",
+    [NG_CMD_CONN] = " (after initial connection)",
+    [NG_CMD_HELO] = " (in reply to EHLO command)",
+    [NG_CMD_STARTTLS] = " (in reply to STARTTLS command)",
+    [NG_CMD_MAIL] = " (in reply to MAIL FROM command)",
+    [NG_CMD_RCPT] = " (in reply to RCPT TO command)",
+    [NG_CMD_DATA] = " (in reply to end of DATA command)",
 };
 
 /* Fill status, reply code, reason and hard/soft of one recipient. */
 static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 {
 	uint8_t cmd = c->rcpt_cmd[r - c->v.rcpt];
-	char st[16];
+	char st[NG_CL_STATUS_MAX];
 	const char *d = r->diagnostic;
 	size_t dl = strlen(d);
 
@@ -65,14 +57,14 @@ static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 	 * reply are nobody's status: a failure takes a failure code. */
 	bool ok = action_ok(r->action);
 	if (dl > 0 && (ok ? ng_text_find_status(d, dl, st, sizeof(st))
-			  : ng_text_find_status_fail(d, dl, st, sizeof(st)))) {
+	                  : ng_text_find_status_fail(d, dl, st, sizeof(st)))) {
 		/* The code the remote server gave (in the diagnostic) is more
 		 * precise than the one the reporting MTA chose for its Status
 		 * field (often a generic 5.0.0 or 4.4.7), unless it is generic. */
 		size_t sl = strlen(r->status);
 		bool generic = strcmp(st + 1, ".0.0") == 0;
-		if (r->status[0] == '\0' ||
-		    !generic || (sl >= 4 && strcmp(r->status + sl - 4, ".0.0") == 0))
+		if (r->status[0] == '\0' || !generic ||
+		    (sl >= 4 && strcmp(r->status + sl - 4, ".0.0") == 0))
 			copy(r->status, sizeof(r->status), st);
 	}
 	if (r->reply_code == 0 && dl > 0)
@@ -105,7 +97,7 @@ static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 		tl += ml;
 	}
 	ng_reasons_judge(c->reasons, text, tl, r->status[0] ? r->status : NULL, r->reply_code,
-			 delayed, &out);
+	                 delayed, &out);
 	r->reason = out.reason;
 	r->hard = out.hard;
 	if (out.rule != NULL)
@@ -134,6 +126,40 @@ static uint8_t rcpt_command(const ng_classifier *c, int k)
 	return NG_CMD_NONE;
 }
 
+/* The text often says more than a bare DSN field: the diagnostic, the
+ * command and the reply code of the same recipient there complete r, the
+ * newest recipient, made from DSN block g for address addr. */
+static void dsn_rcpt_from_text(ng_classifier *c, ng_rcpt *r, const struct dsn_group *g,
+                               const char *addr)
+{
+	int k = ng_cl_cand_find(c, addr);
+	if (k < 0 && g->orig_rcpt[0] != '\0')
+		k = ng_cl_cand_find(c, g->orig_rcpt);
+	if (k >= 0 && c->cand[k].diag[0] != '\0' &&
+	    (r->diagnostic[0] == '\0' || strlen(r->diagnostic) < 12))
+		copy(r->diagnostic, sizeof(r->diagnostic), c->cand[k].diag);
+	if (r->diagnostic[0] == '\0' && c->ndsn == 1 && c->ncand == 1)
+		copy(r->diagnostic, sizeof(r->diagnostic), c->cand[0].diag);
+	/* a transcript in the text may hold the reply code the DSN lacks */
+	if (k < 0 && c->ndsn == 1 && c->ncand == 1)
+		k = 0;
+	c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, k);
+	const char *d = r->diagnostic;
+	if (k >= 0 && ng_text_find_reply(d, strlen(d)) == 0) {
+		const char *t = c->cand[k].diag;
+		size_t tl = strlen(t);
+		bool ok = action_ok(r->action);
+		r->reply_code = ok ? ng_text_find_reply(t, tl) : ng_text_find_reply_fail(t, tl);
+		if (r->status[0] == '\0') {
+			/* the finders write only what they find */
+			if (ok)
+				ng_text_find_status(t, tl, r->status, sizeof(r->status));
+			else
+				ng_text_find_status_fail(t, tl, r->status, sizeof(r->status));
+		}
+	}
+}
+
 static void rcpts_from_dsn(ng_classifier *c)
 {
 	for (unsigned i = 0; i < c->ndsn; i++) {
@@ -156,38 +182,53 @@ static void rcpts_from_dsn(ng_classifier *c)
 		copy(r->diagnostic, sizeof(r->diagnostic), g->diag);
 		if (r->action[0] == '\0') {
 			const char *a = r->status[0] == '5'   ? "failed"
-					: r->status[0] == '4' ? "delayed"
-					: r->status[0] == '2' ? "delivered"
-							      : "";
+			                : r->status[0] == '4' ? "delayed"
+			                : r->status[0] == '2' ? "delivered"
+			                                      : "";
 			copy(r->action, sizeof(r->action), a);
 		}
-		/* the text often says more than a bare DSN field */
-		int k = cand_index(c, addr);
-		if (k < 0 && g->orig_rcpt[0] != '\0')
-			k = cand_index(c, g->orig_rcpt);
-		if (k >= 0 && c->cand[k].diag[0] != '\0' &&
-		    (r->diagnostic[0] == '\0' || strlen(r->diagnostic) < 12))
-			copy(r->diagnostic, sizeof(r->diagnostic), c->cand[k].diag);
-		if (r->diagnostic[0] == '\0' && c->ndsn == 1 && c->ncand == 1)
-			copy(r->diagnostic, sizeof(r->diagnostic), c->cand[0].diag);
-		/* a transcript in the text may hold the reply code the DSN lacks */
-		if (k < 0 && c->ndsn == 1 && c->ncand == 1)
-			k = 0;
-		c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, k);
-		const char *d = r->diagnostic;
-		if (k >= 0 && ng_text_find_reply(d, strlen(d)) == 0) {
-			const char *t = c->cand[k].diag;
-			size_t tl = strlen(t);
-			bool ok = action_ok(r->action);
-			r->reply_code = ok ? ng_text_find_reply(t, tl) : ng_text_find_reply_fail(t, tl);
-			if (r->status[0] == '\0') {
-				/* the finders write only what they find */
-				if (ok)
-					ng_text_find_status(t, tl, r->status, sizeof(r->status));
-				else
-					ng_text_find_status_fail(t, tl, r->status, sizeof(r->status));
-			}
-		}
+		dsn_rcpt_from_text(c, r, g, addr);
+	}
+}
+
+/* A recipient the text does not name: the whole text is its diagnostic. */
+static ng_rcpt *unnamed_rcpt(ng_classifier *c, const char *addr, const char *action)
+{
+	ng_rcpt *r = new_rcpt(c, addr);
+	if (r != NULL) {
+		copy(r->action, sizeof(r->action), action);
+		copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
+		c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, -1);
+	}
+	return r;
+}
+
+/* Nothing in the text names a recipient: the returned original's To: (when
+ * it names one address) is the best guess. */
+static void rcpt_from_original_to(ng_classifier *c, const char *action)
+{
+	const char *t = c->v.original.to;
+	size_t at, alen, at2, alen2;
+	if (ng_text_find_addr(t, strlen(t), 0, &at, &alen) &&
+	    !ng_text_find_addr(t, strlen(t), at + alen, &at2, &alen2)) {
+		char addr[NG_CL_ADDR_MAX];
+		ng_text_lower(addr, sizeof(addr), t + at, alen);
+		unnamed_rcpt(c, addr, action);
+	}
+}
+
+/* Every address of the X-Failed-Recipients header fields. */
+static void rcpts_from_x_failed(ng_classifier *c, const char *action)
+{
+	const char *s = c->x_failed;
+	size_t at, alen, from = 0;
+	while (ng_text_find_addr(s, strlen(s), from, &at, &alen)) {
+		char addr[NG_CL_ADDR_MAX];
+		ng_text_lower(addr, sizeof(addr), s + at,
+		              alen < sizeof(addr) ? alen : sizeof(addr) - 1);
+		from = at + alen;
+		if (unnamed_rcpt(c, addr, action) == NULL)
+			return;
 	}
 }
 
@@ -219,7 +260,7 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 		/* "Could not be delivered because of 550 5.1.1 User unknown. The
 		 * following recipients were affected: a@b": the reply before the
 		 * list is every listed recipient's */
-		char st[16];
+		char st[NG_CL_STATUS_MAX];
 		const char *d = r->diagnostic;
 		size_t dl = strlen(d), ll = strlen(c->lead);
 		if (k->diag[0] != '\0' && ll > 0 && ng_text_find_reply_fail(d, dl) == 0 &&
@@ -228,43 +269,14 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 		     ng_text_find_status_fail(c->lead, ll, st, sizeof(st)))) {
 			copy(r->diagnostic, sizeof(r->diagnostic), c->lead);
 			ng_text_append_sq(r->diagnostic, sizeof(r->diagnostic), k->diag,
-					  strlen(k->diag));
+			                  strlen(k->diag));
 		}
 	}
-	if (c->v.nrcpt == 0 && c->x_failed[0] == '\0' && c->v.original.to[0] != '\0') {
-		/* nothing in the text names a recipient: the returned original's
-		 * To: (when it names one address) is the best guess */
-		const char *t = c->v.original.to;
-		size_t at, alen, at2, alen2;
-		if (ng_text_find_addr(t, strlen(t), 0, &at, &alen) &&
-		    !ng_text_find_addr(t, strlen(t), at + alen, &at2, &alen2)) {
-			char addr[NG_CL_ADDR_MAX];
-			ng_text_lower(addr, sizeof(addr), t + at, alen);
-			ng_rcpt *r = new_rcpt(c, addr);
-			if (r != NULL) {
-				copy(r->action, sizeof(r->action), action);
-				copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
-				c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, -1);
-			}
-		}
-	}
-	if (c->v.nrcpt == 0 && c->x_failed[0] != '\0') {
-		const char *s = c->x_failed;
-		size_t at, alen, from = 0;
-		while (ng_text_find_addr(s, strlen(s), from, &at, &alen)) {
-			char addr[NG_CL_ADDR_MAX];
-			ng_text_lower(addr, sizeof(addr), s + at, alen < sizeof(addr) ? alen : sizeof(addr) - 1);
-			from = at + alen;
-			ng_rcpt *r = new_rcpt(c, addr);
-			if (r == NULL)
-				return;
-			copy(r->action, sizeof(r->action), action);
-			copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
-			c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, -1);
-		}
-	}
+	if (c->v.nrcpt == 0 && c->x_failed[0] == '\0' && c->v.original.to[0] != '\0')
+		rcpt_from_original_to(c, action);
+	if (c->v.nrcpt == 0 && c->x_failed[0] != '\0')
+		rcpts_from_x_failed(c, action);
 }
-
 
 static void set_class(ng_classifier *c, enum ng_class cls, double conf)
 {
@@ -280,7 +292,93 @@ static void self_rcpt(ng_classifier *c, const char *addr, const char *reason)
 		r->reason = reason;
 }
 
-void ng_cl_decide(ng_classifier *c)
+/* Feedback reports (ARF, JMRP, SES complaints): one recipient per
+ * Original-Rcpt-To (or SES complained recipient), else the one the report
+ * or the original's To: names. */
+static void decide_feedback(ng_classifier *c)
+{
+	ng_verdict *v = &c->v;
+
+	set_class(c, NG_CLASS_FEEDBACK, c->arf_part ? 0.99 : 0.9);
+	if (c->jmrp && !c->arf_part && v->feedback_type[0] == '\0')
+		copy(v->feedback_type, sizeof(v->feedback_type), "abuse");
+	for (unsigned i = 0; i < c->nfb; i++)
+		self_rcpt(c, c->fb[i], "feedback");
+	if (v->nrcpt > 0)
+		return;
+	const char *addr = c->arf_rcpt[0] ? c->arf_rcpt : "";
+	char tmp[NG_CL_ADDR_MAX];
+	if (addr[0] == '\0' && v->original.to[0] != '\0') {
+		size_t at, alen;
+		const char *t = v->original.to;
+		if (ng_text_find_addr(t, strlen(t), 0, &at, &alen)) {
+			ng_text_lower(tmp, sizeof(tmp), t + at, alen);
+			addr = tmp;
+		}
+	}
+	self_rcpt(c, addr, "feedback");
+}
+
+/* A mail client's one-click unsubscribe: an opt-out complaint by the sender
+ * of this message. */
+static void decide_unsubscribe(ng_classifier *c)
+{
+	set_class(c, NG_CLASS_FEEDBACK, 0.8);
+	copy(c->v.feedback_type, sizeof(c->v.feedback_type), "opt-out");
+	self_rcpt(c, c->from_addr, "feedback");
+}
+
+/* A read receipt: one recipient per disposition block. */
+static void decide_mdn(ng_classifier *c)
+{
+	set_class(c, NG_CLASS_MDN, 0.97);
+	for (unsigned i = 0; i < c->ndsn; i++)
+		self_rcpt(c, c->dsn[i].final_rcpt, NULL);
+}
+
+/* A delivery-status part with recipients: their actions decide the class. */
+static void decide_dsn(ng_classifier *c)
+{
+	ng_verdict *v = &c->v;
+
+	rcpts_from_dsn(c);
+	unsigned failed = 0, delayed = 0, ok = 0;
+	for (unsigned i = 0; i < v->nrcpt; i++) {
+		const char *a = v->rcpt[i].action;
+		if (strcmp(a, "failed") == 0 || strncmp(a, "fail", 4) == 0)
+			failed++;
+		else if (strcmp(a, "delayed") == 0)
+			delayed++;
+		else if (action_ok(a))
+			ok++;
+		else
+			failed++; /* no usable action: a failure report */
+	}
+	if (failed > 0)
+		set_class(c, NG_CLASS_NDR, 0.98);
+	else if (delayed > 0)
+		set_class(c, NG_CLASS_DELAY, 0.98);
+	else
+		set_class(c, NG_CLASS_SUCCESS, 0.97);
+	ng_cl_evidence(c, "dsn:action", "delivery-status", ng_class_name(v->cls),
+	               strlen(ng_class_name(v->cls)));
+	for (unsigned i = 0; i < v->nrcpt; i++) {
+		ng_rcpt *r = &v->rcpt[i];
+		bool dl = strcmp(r->action, "delayed") == 0;
+		if (action_ok(r->action)) {
+			r->reason = "delivered";
+			r->hard = false;
+			if (r->reply_code == 0)
+				r->reply_code =
+				    ng_text_find_reply(r->diagnostic, strlen(r->diagnostic));
+			continue;
+		}
+		finish_rcpt(c, r, dl);
+	}
+}
+
+/* No structure: weigh the words of Subject, From and text. */
+static void decide_text(ng_classifier *c)
 {
 	ng_verdict *v = &c->v;
 	unsigned bounce = score(c, NG_SIG_BOUNCE);
@@ -289,88 +387,9 @@ void ng_cl_decide(ng_classifier *c)
 	unsigned autoreply = score(c, NG_SIG_AUTOREPLY);
 	unsigned challenge = score(c, NG_SIG_CHALLENGE);
 	unsigned av = score(c, NG_SIG_AV);
-	bool bounce_sender = c->null_sender == 1 || c->null_return_path ||
-			     c->sig[NG_PLACE_FROM][NG_SIG_BOUNCE] >= 2;
+	bool bounce_sender =
+	    c->null_sender == 1 || c->null_return_path || c->sig[NG_PLACE_FROM][NG_SIG_BOUNCE] >= 2;
 
-	copy(v->reporting_mta, sizeof(v->reporting_mta),
-	     c->dsn_reporting_mta[0] ? c->dsn_reporting_mta : c->first_by);
-
-	if (c->arf_part || (c->jmrp && c->nfb > 0 && c->ndsn == 0 && !c->report_dsn)) {
-		set_class(c, NG_CLASS_FEEDBACK, c->arf_part ? 0.99 : 0.9);
-		if (c->jmrp && !c->arf_part && c->v.feedback_type[0] == '\0')
-			copy(c->v.feedback_type, sizeof(c->v.feedback_type), "abuse");
-		/* one recipient per Original-Rcpt-To (or SES complained recipient) */
-		for (unsigned i = 0; i < c->nfb; i++)
-			self_rcpt(c, c->fb[i], "feedback");
-		if (v->nrcpt > 0)
-			return;
-		const char *addr = c->arf_rcpt[0] ? c->arf_rcpt : "";
-		char tmp[NG_CL_ADDR_MAX];
-		if (addr[0] == '\0' && v->original.to[0] != '\0') {
-			size_t at, alen;
-			const char *t = v->original.to;
-			if (ng_text_find_addr(t, strlen(t), 0, &at, &alen)) {
-				ng_text_lower(tmp, sizeof(tmp), t + at, alen);
-				addr = tmp;
-			}
-		}
-		self_rcpt(c, addr, "feedback");
-		return;
-	}
-	if (c->unsubscribe && c->ndsn == 0 && !c->report_dsn) {
-		/* a mail client's one-click unsubscribe: an opt-out complaint
-		 * by the sender of this message */
-		set_class(c, NG_CLASS_FEEDBACK, 0.8);
-		copy(c->v.feedback_type, sizeof(c->v.feedback_type), "opt-out");
-		self_rcpt(c, c->from_addr, "feedback");
-		return;
-	}
-	if (c->mdn_part) {
-		set_class(c, NG_CLASS_MDN, 0.97);
-		for (unsigned i = 0; i < c->ndsn; i++)
-			self_rcpt(c, c->dsn[i].final_rcpt, NULL);
-		return;
-	}
-
-	if (c->ndsn > 0) {
-		rcpts_from_dsn(c);
-		unsigned failed = 0, delayed = 0, ok = 0;
-		for (unsigned i = 0; i < v->nrcpt; i++) {
-			const char *a = v->rcpt[i].action;
-			if (strcmp(a, "failed") == 0 || strncmp(a, "fail", 4) == 0)
-				failed++;
-			else if (strcmp(a, "delayed") == 0)
-				delayed++;
-			else if (action_ok(a))
-				ok++;
-			else
-				failed++; /* no usable action: a failure report */
-		}
-		if (failed > 0)
-			set_class(c, NG_CLASS_NDR, 0.98);
-		else if (delayed > 0)
-			set_class(c, NG_CLASS_DELAY, 0.98);
-		else
-			set_class(c, NG_CLASS_SUCCESS, 0.97);
-		ng_cl_evidence(c, "dsn:action", "delivery-status", ng_class_name(v->cls),
-			       strlen(ng_class_name(v->cls)));
-		for (unsigned i = 0; i < v->nrcpt; i++) {
-			ng_rcpt *r = &v->rcpt[i];
-			bool dl = strcmp(r->action, "delayed") == 0;
-			if (action_ok(r->action)) {
-				r->reason = "delivered";
-				r->hard = false;
-				if (r->reply_code == 0)
-					r->reply_code =
-					    ng_text_find_reply(r->diagnostic, strlen(r->diagnostic));
-				continue;
-			}
-			finish_rcpt(c, r, dl);
-		}
-		return;
-	}
-
-	/* No structure: weigh the words. */
 	bool has_rcpt = false;
 	for (unsigned i = 0; i < c->ncand; i++)
 		if (c->cand[i].strength >= 2)
@@ -391,15 +410,18 @@ void ng_cl_decide(ng_classifier *c)
 		return;
 	}
 	bool is_autoreply = c->x_autoreply || c->sig[NG_PLACE_SUBJECT][NG_SIG_AUTOREPLY] >= 2 ||
-			    (c->auto_replied && autoreply >= 2);
+	                    (c->auto_replied && autoreply >= 2);
 	if (b >= 5 && (c->ncand > 0 || x_failed || bounce >= 5) &&
 	    !(is_autoreply && c->sig[NG_PLACE_SUBJECT][NG_SIG_BOUNCE] == 0 && !bounce_sender)) {
 		bool is_delay = delay >= 3 && c->sig[NG_PLACE_SUBJECT][NG_SIG_BOUNCE] < 3 &&
-				c->sig[NG_PLACE_BODY][NG_SIG_BOUNCE] < 3;
+		                c->sig[NG_PLACE_BODY][NG_SIG_BOUNCE] < 3;
 		bool is_success = success >= 3 && bounce < 5;
 		const char *action = is_success ? "delivered" : is_delay ? "delayed" : "failed";
-		set_class(c, is_success ? NG_CLASS_SUCCESS : is_delay ? NG_CLASS_DELAY : NG_CLASS_NDR,
-			  b >= 8 ? 0.9 : 0.75);
+		set_class(c,
+		          is_success ? NG_CLASS_SUCCESS
+		          : is_delay ? NG_CLASS_DELAY
+		                     : NG_CLASS_NDR,
+		          b >= 8 ? 0.9 : 0.75);
 		rcpts_from_text(c, action);
 		for (unsigned i = 0; i < v->nrcpt; i++)
 			finish_rcpt(c, &v->rcpt[i], is_delay);
@@ -416,4 +438,21 @@ void ng_cl_decide(ng_classifier *c)
 		return;
 	}
 	set_class(c, NG_CLASS_NONE, b >= 3 ? 0.6 : 0.9);
+}
+
+void ng_cl_decide(ng_classifier *c)
+{
+	copy(c->v.reporting_mta, sizeof(c->v.reporting_mta),
+	     c->dsn_reporting_mta[0] ? c->dsn_reporting_mta : c->first_by);
+
+	if (c->arf_part || (c->jmrp && c->nfb > 0 && c->ndsn == 0 && !c->report_dsn))
+		decide_feedback(c);
+	else if (c->unsubscribe && c->ndsn == 0 && !c->report_dsn)
+		decide_unsubscribe(c);
+	else if (c->mdn_part)
+		decide_mdn(c);
+	else if (c->ndsn > 0)
+		decide_dsn(c);
+	else
+		decide_text(c);
 }

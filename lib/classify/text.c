@@ -1,5 +1,8 @@
 /*
  * text.c - scanners for addresses and codes in delivery-report text.
+ *
+ * The contracts are in text.h.  No state, no allocation: safe from any
+ * thread.
  */
 #include "classify/text.h"
 
@@ -104,8 +107,9 @@ static bool find_status(const char *s, size_t len, char *out, size_t cap, bool f
 			continue;
 		if (s[i + 1] != '.')
 			continue;
-		if (i > 0 && (is_alnum(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '-' ||
-			      s[i - 1] == '/' || (s[i - 1] == ':' && !spaced_colon(s, i))) &&
+		if (i > 0 &&
+		    (is_alnum(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '-' || s[i - 1] == '/' ||
+		     (s[i - 1] == ':' && !spaced_colon(s, i))) &&
 		    !reply_dash(s, i))
 			continue;
 		size_t k = i + 2;
@@ -120,7 +124,8 @@ static bool find_status(const char *s, size_t len, char *out, size_t cap, bool f
 			k++;
 		if (k == d2)
 			continue;
-		if (k < len && (is_digit(s[k]) || (s[k] == '.' && k + 1 < len && is_digit(s[k + 1]))))
+		if (k < len &&
+		    (is_digit(s[k]) || (s[k] == '.' && k + 1 < len && is_digit(s[k + 1]))))
 			continue; /* an address or a version, not a status */
 		size_t n = k - i;
 		if (n >= cap)
@@ -166,9 +171,9 @@ int ng_text_find_reply_class(const char *s, size_t len, char first)
 		    !spaced_colon(s, i))
 			continue;
 		if (i + 3 < len && !(s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == ')' ||
-				     (s[i + 3] == ':' && (i + 4 == len || s[i + 4] == ' ')) ||
-				     s[i + 3] == '\t' || s[i + 3] == ',' || s[i + 3] == '"' ||
-				     s[i + 3] == ']' || s[i + 3] == ';' || s[i + 3] == '\''))
+		                     (s[i + 3] == ':' && (i + 4 == len || s[i + 4] == ' ')) ||
+		                     s[i + 3] == '\t' || s[i + 3] == ',' || s[i + 3] == '"' ||
+		                     s[i + 3] == ']' || s[i + 3] == ';' || s[i + 3] == '\''))
 			continue;
 		if (s[i + 1] > '5')
 			continue;
@@ -195,7 +200,7 @@ static size_t next_change(const unsigned char *in, size_t i, size_t len)
 			/* exact per byte, no carries between bytes: the high bit of
 			 * (b & 0x7f) + 0x5f is set iff b & 0x7f >= 0x21 */
 			uint64_t t = ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x5f5f5f5f5f5f5f5fULL) | x) &
-				     0x8080808080808080ULL;
+			             0x8080808080808080ULL;
 			if (t != 0) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 				i += (size_t)__builtin_clzll(t) >> 3;
@@ -210,8 +215,7 @@ static size_t next_change(const unsigned char *in, size_t i, size_t len)
 			i++;
 		if (i >= len)
 			return len;
-		if (squeeze_ws[in[i]] &&
-		    !(in[i] == ' ' && i + 1 < len && !squeeze_ws[in[i + 1]]))
+		if (squeeze_ws[in[i]] && !(in[i] == ' ' && i + 1 < len && !squeeze_ws[in[i + 1]]))
 			return i;
 		i++; /* a single space, or a control character: kept */
 	}
@@ -246,6 +250,22 @@ size_t ng_text_squeeze(char *out, size_t cap, const char *s, size_t len)
 		o--;
 	out[o] = '\0';
 	return o;
+}
+
+bool ng_text_ieq(const char *s, size_t len, const char *want)
+{
+	for (size_t i = 0; i < len; i++) {
+		char a = s[i], b = want[i];
+		if (b == '\0')
+			return false; /* want is shorter */
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a + 32);
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b + 32);
+		if (a != b)
+			return false;
+	}
+	return want[len] == '\0';
 }
 
 size_t ng_text_append_at(char *buf, size_t cap, size_t used, const char *s, size_t len)

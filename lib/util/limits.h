@@ -20,14 +20,35 @@
 #define NG_MIME_PARAM_MAX    128   /* a Content-Type parameter; the file name */
 #define NG_MIME_CHARSET_MAX  64    /* charset and report-type names */
 
-/* Classifier (lib/classify). */
-#define NG_CL_RCPTS_MAX      64    /* recipients reported per message */
-#define NG_CL_ADDR_MAX       320   /* one address (RFC 5321: 64 + 1 + 255) */
-#define NG_CL_DIAG_MAX       1024  /* diagnostic text kept per recipient */
-#define NG_CL_FIELD_MAX      256   /* status, action, MTA names, original headers */
-#define NG_CL_RECEIVED_MAX   16    /* Received headers kept from the original */
-#define NG_CL_DKIM_MAX       8     /* DKIM domains kept from the original */
-#define NG_CL_EVIDENCE_MAX   24    /* evidence records per verdict */
-#define NG_CL_TEXT_LINES_MAX 4000  /* notification text lines examined */
+/* Classifier (lib/classify): the verdict (include/ndrguard/classify.h). */
+#define NG_CL_RCPTS_MAX           64   /* recipients reported per message */
+#define NG_CL_ADDR_MAX            320  /* one address (RFC 5321: 64 + 1 + 255) */
+#define NG_CL_DIAG_MAX            1024 /* diagnostic text kept per recipient */
+#define NG_CL_FIELD_MAX           256  /* MTA names, original headers, the report's From */
+#define NG_CL_ACTION_MAX          16   /* a DSN Action, lower-cased; longer ones are cut */
+#define NG_CL_STATUS_MAX          16   /* an RFC 3463 status ("5.1.1", at most "5.999.999") */
+#define NG_CL_FEEDBACK_TYPE_MAX   32   /* an ARF Feedback-Type ("abuse", "opt-out", ...) */
+#define NG_CL_RECEIVED_MAX        16   /* Received headers kept from the original */
+#define NG_CL_DKIM_MAX            8    /* DKIM domains kept from the original */
+#define NG_CL_DKIM_DOMAIN_MAX     128  /* one d= domain of a DKIM-Signature */
+#define NG_CL_EVIDENCE_MAX        24   /* evidence records per verdict */
+#define NG_CL_EVIDENCE_DETAIL_MAX 96   /* the matched text an evidence record quotes */
+/* an original header decoded (RFC 2047) before squeezing; a Received kept */
+#define NG_CL_ORIG_HEADER_MAX (2 * NG_CL_FIELD_MAX)
+
+/* Classifier (lib/classify): working state per message (internal.h). */
+#define NG_CL_TEXT_LINES_MAX  4000 /* notification text lines examined */
+#define NG_CL_TEXT_PARTS_MAX  3    /* text/plain parts read as the notification */
+#define NG_CL_CANDS_MAX       64   /* recipient candidates found in the free text */
+#define NG_CL_DSN_GROUPS_MAX  64   /* recipient blocks of delivery-status parts and SES JSON */
+#define NG_CL_TEXT_MAX        4096 /* the notification text, squeezed: fallback diagnostic */
+#define NG_CL_LEAD_MAX        NG_CL_DIAG_MAX /* text before the first recipient: a diagnostic */
+#define NG_CL_PENDING_MAX     NG_CL_DIAG_MAX /* SMTP transcript waiting for its recipient */
+#define NG_CL_INLINE_HDR_MAX  2048 /* one unfolded header field of an original quoted inline */
+#define NG_CL_TOP_HEADER_MAX  1024 /* a top-level header value after RFC 2047 decoding */
+#define NG_CL_SUBJECT_MAX     512  /* the report's Subject, decoded and squeezed */
+#define NG_CL_X_FAILED_MAX    1024 /* X-Failed-Recipients fields, joined */
+#define NG_CL_DISPOSITION_MAX 64   /* an MDN Disposition field */
+#define NG_CL_FOLD_TAIL_MAX   40   /* an unfinished "(in reply to" carried to the next line */
 
 #endif
