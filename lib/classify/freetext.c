@@ -339,6 +339,11 @@ static void line_command(ng_classifier *c, const char *sq, size_t n)
 	    n - (c->fold_at - 3) < sizeof(tail)) {
 		tl = n - (c->fold_at - 3);
 		memcpy(tail, sq + c->fold_at - 3, tl);
+		/* only what can still become Postfix's "(in reply to ...": not
+		 * "(including", "(info" */
+		size_t m = tl < 13 ? tl : 13;
+		if (strncasecmp(tail, "(in reply to ", m) != 0)
+			tl = 0;
 	}
 	if (c->line_cmd == NG_CMD_NONE && c->fold_tail[0] != '\0') {
 		char win[sizeof(c->fold_tail) + 48];
