@@ -11,6 +11,8 @@
  */
 #include <ndrguard/classify.h>
 
+#include "../tests/harness/files.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,34 +32,6 @@ static double cpu_seconds(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static int load(const char *path, struct msg *m)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return -1;
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap);
-	size_t n;
-	while (buf != NULL && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (nb == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (buf == NULL)
-		return -1;
-	m->data = buf;
-	m->len = len;
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -79,7 +53,8 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	for (size_t i = 0; i < nfiles; i++) {
-		if (load(argv[i + 2], &msgs[i]) != 0) {
+		msgs[i].data = ng_test_slurp(argv[i + 2], &msgs[i].len);
+		if (msgs[i].data == NULL) {
 			fprintf(stderr, "bench_classify: %s: %s\n", argv[i + 2], strerror(errno));
 			return 3;
 		}

@@ -16,13 +16,13 @@
 
 #include "util/buf.h"
 
-#include <dirent.h>
+#include "files.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define NSEEDS 8
 
@@ -36,34 +36,6 @@ static uint64_t next_rand(void)
 	return rng;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, r;
-	char *buf = malloc(cap);
-	while (buf != NULL && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (nb == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	if (ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
 
 /* Classify msg cut by `cut` (0: whole; 1: bytes; else: random with seed). */
 static void classify(ng_classifier *c, const char *msg, size_t len, int mode, uint64_t seed,
@@ -92,7 +64,7 @@ static void classify(ng_classifier *c, const char *msg, size_t len, int mode, ui
 static int check_file(ng_classifier *c, const char *path, ng_buf *want, ng_buf *got)
 {
 	size_t len;
-	char *msg = slurp(path, &len);
+	char *msg = ng_test_slurp(path, &len);
 	if (msg == NULL) {
 		fprintf(stderr, "chunks: %s: %s\n", path, strerror(errno));
 		return 2;
@@ -115,52 +87,42 @@ static int check_file(ng_classifier *c, const char *path, ng_buf *want, ng_buf *
 	return rc;
 }
 
-static int skip_dot(const struct dirent *d)
+struct run {
+	ng_classifier *c;
+	ng_buf want, got;
+	int rc;
+	unsigned files;
+};
+
+static int one_file(const char *path, void *ctx)
 {
-	return d->d_name[0] != '.';
+	struct run *r = ctx;
+	int rc = check_file(r->c, path, &r->want, &r->got);
+	if (rc > r->rc)
+		r->rc = rc;
+	r->files++;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	ng_classifier *c = ng_classifier_new();
-	if (c == NULL) {
+	struct run r = {.c = ng_classifier_new()};
+	if (r.c == NULL) {
 		fprintf(stderr, "chunks: out of memory\n");
 		return 2;
 	}
-	ng_buf want, got;
-	ng_buf_init(&want, 1 << 20);
-	ng_buf_init(&got, 1 << 20);
-	int rc = 0;
-	unsigned files = 0;
-
+	ng_buf_init(&r.want, 1 << 20);
+	ng_buf_init(&r.got, 1 << 20);
 	for (int i = 1; i < argc; i++) {
-		struct dirent **list;
-		int n = scandir(argv[i], &list, skip_dot, alphasort);
-		if (n < 0) {
+		if (ng_test_each_file(argv[i], ".eml", one_file, &r) < 0) {
 			fprintf(stderr, "chunks: %s: %s\n", argv[i], strerror(errno));
-			rc = 2;
-			continue;
+			r.rc = 2;
 		}
-		for (int k = 0; k < n; k++) {
-			char path[4096];
-			struct stat st;
-			size_t nl = strlen(list[k]->d_name);
-			snprintf(path, sizeof(path), "%s/%s", argv[i], list[k]->d_name);
-			if (nl > 4 && strcmp(list[k]->d_name + nl - 4, ".eml") == 0 &&
-			    stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-				int r = check_file(c, path, &want, &got);
-				if (r > rc)
-					rc = r;
-				files++;
-			}
-			free(list[k]);
-		}
-		free(list);
 	}
 	printf("chunks: %u messages, each whole, byte by byte and with %d random cuttings: %s\n",
-	       files, NSEEDS, rc == 0 ? "identical" : "DIFFERENCES");
-	ng_buf_free(&want);
-	ng_buf_free(&got);
-	ng_classifier_free(c);
-	return files == 0 ? 2 : rc;
+	       r.files, NSEEDS, r.rc == 0 ? "identical" : "DIFFERENCES");
+	ng_buf_free(&r.want);
+	ng_buf_free(&r.got);
+	ng_classifier_free(r.c);
+	return r.files == 0 ? 2 : r.rc;
 }

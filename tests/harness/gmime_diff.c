@@ -42,16 +42,16 @@
 
 #include "util/buf.h"
 
+#include "files.h"
+
 #include <gmime/gmime.h>
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ----- the tree as text: one line per entity ----- */
 
@@ -264,83 +264,59 @@ static void gmime_tree(const char *msg, size_t len, ng_buf *out)
 
 /* ----- driver ----- */
 
-static char *slurp(const char *path, size_t *len)
-{
-	gchar *data = NULL;
-	gsize n = 0;
-	if (!g_file_get_contents(path, &data, &n, NULL))
-		return NULL;
-	char *copy = malloc(n > 0 ? n : 1);
-	if (copy)
-		memcpy(copy, data, n);
-	g_free(data);
-	*len = n;
-	return copy;
-}
 
-static int skip_dot(const struct dirent *d)
+struct run {
+	ng_buf a, b;
+	bool verbose;
+	int rc;
+	unsigned files, same;
+};
+
+static int one_file(const char *path, void *ctx)
 {
-	return d->d_name[0] != '.';
+	struct run *r = ctx;
+	size_t len;
+	char *msg = ng_test_slurp(path, &len);
+	if (msg == NULL) {
+		fprintf(stderr, "gmime_diff: %s: cannot read\n", path);
+		r->rc = 2;
+		return 0;
+	}
+	r->files++;
+	ng_buf_reset(&r->a);
+	ng_buf_reset(&r->b);
+	ndrguard_tree(msg, len, &r->a);
+	gmime_tree(msg, len, &r->b);
+	free(msg);
+	const char *ta = r->a.data ? r->a.data : "", *tb = r->b.data ? r->b.data : "";
+	if (r->verbose)
+		printf("%s:\n%s", path, ta);
+	if (strcmp(ta, tb) == 0) {
+		r->same++;
+		return 0;
+	}
+	printf("gmime_diff: %s: MIME trees differ\n--- ndrguard ---\n%s--- GMime ---\n%s", path, ta,
+	       tb);
+	if (r->rc == 0)
+		r->rc = 1;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	g_mime_init();
-	ng_buf a, b;
-	ng_buf_init(&a, 1 << 20);
-	ng_buf_init(&b, 1 << 20);
-	int rc = 0;
-	unsigned files = 0, same = 0;
-
-	bool verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
-	for (int i = verbose ? 2 : 1; i < argc; i++) {
-		struct dirent **list;
-		int n = scandir(argv[i], &list, skip_dot, alphasort);
-		if (n < 0) {
+	struct run r = {.verbose = argc > 1 && strcmp(argv[1], "-v") == 0};
+	ng_buf_init(&r.a, 1 << 20);
+	ng_buf_init(&r.b, 1 << 20);
+	for (int i = r.verbose ? 2 : 1; i < argc; i++) {
+		if (ng_test_each_file(argv[i], ".eml", one_file, &r) < 0) {
 			fprintf(stderr, "gmime_diff: %s: %s\n", argv[i], strerror(errno));
-			rc = 2;
-			continue;
+			r.rc = 2;
 		}
-		for (int k = 0; k < n; k++) {
-			char path[4096];
-			struct stat st;
-			size_t nl = strlen(list[k]->d_name);
-			snprintf(path, sizeof(path), "%s/%s", argv[i], list[k]->d_name);
-			bool eml = nl > 4 && strcmp(list[k]->d_name + nl - 4, ".eml") == 0;
-			free(list[k]);
-			if (!eml || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-				continue;
-			size_t len;
-			char *msg = slurp(path, &len);
-			if (msg == NULL) {
-				fprintf(stderr, "gmime_diff: %s: cannot read\n", path);
-				rc = 2;
-				continue;
-			}
-			files++;
-			ng_buf_reset(&a);
-			ng_buf_reset(&b);
-			ndrguard_tree(msg, len, &a);
-			gmime_tree(msg, len, &b);
-			free(msg);
-			const char *ta = a.data ? a.data : "", *tb = b.data ? b.data : "";
-			if (verbose)
-				printf("%s:\n%s", path, ta);
-			if (strcmp(ta, tb) == 0) {
-				same++;
-				continue;
-			}
-			printf("gmime_diff: %s: MIME trees differ\n--- ndrguard ---\n%s--- GMime "
-			       "---\n%s",
-			       path, ta, tb);
-			if (rc == 0)
-				rc = 1;
-		}
-		free(list);
 	}
-	printf("gmime_diff: %u of %u messages have the same MIME tree\n", same, files);
-	ng_buf_free(&a);
-	ng_buf_free(&b);
+	printf("gmime_diff: %u of %u messages have the same MIME tree\n", r.same, r.files);
+	ng_buf_free(&r.a);
+	ng_buf_free(&r.b);
 	g_mime_shutdown();
-	return files == 0 ? 2 : rc;
+	return r.files == 0 ? 2 : r.rc;
 }
