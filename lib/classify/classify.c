@@ -229,6 +229,8 @@ static void top_header(ng_classifier *c, const char *n, size_t nl, const char *v
 	} else if (ng_text_ieq(n, nl, "x-apple-unsubscribe")) {
 		if (ng_text_contains(v, vl, "true"))
 			c->unsubscribe = true;
+	} else if (ng_text_ieq(n, nl, "in-reply-to")) {
+		c->in_reply_to = true;
 	} else if (ng_text_ieq(n, nl, "precedence")) {
 		if (ng_text_contains(v, vl, "auto_reply") || ng_text_contains(v, vl, "auto-reply"))
 			c->x_autoreply = true;

@@ -375,9 +375,38 @@ static void decide_dsn(ng_classifier *c)
 		}
 		finish_rcpt(c, r, dl);
 	}
+	/* A virus scanner's failure report to the sender ("VIRUS (Eicar) IN MAIL
+	 * FROM YOU"): the Subject says so and the reason agrees. */
+	if (v->cls == NG_CLASS_NDR && c->sig[NG_PLACE_SUBJECT][NG_SIG_AV] >= 2) {
+		for (unsigned i = 0; i < v->nrcpt; i++) {
+			const char *rs = v->rcpt[i].reason;
+			if (rs != NULL && strcmp(rs, "virusdetected") == 0) {
+				set_class(c, NG_CLASS_AV_NOTICE, 0.95);
+				ng_cl_evidence(c, "av:dsn", "header:subject", c->subject,
+				               strlen(c->subject));
+				break;
+			}
+		}
+	}
 }
 
 /* No structure: weigh the words of Subject, From and text. */
+/* Is this a person's answer (Subject "Re:" and an In-Reply-To header) from a
+ * sender that is no bounce account?  Bounces that say "Re:" come from
+ * postmaster, MAILER-DAEMON or the null sender. */
+static bool human_reply(const ng_classifier *c, bool bounce_sender)
+{
+	static const char *const prefixes[] = {"re:", "aw:", "sv:", "antw:", "r\xc3\xa9" "f:"}; /* ..., réf: */
+	if (!c->in_reply_to || bounce_sender || c->auto_replied || c->x_autoreply)
+		return false;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncasecmp(c->subject, prefixes[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void decide_text(ng_classifier *c)
 {
 	ng_verdict *v = &c->v;
@@ -396,6 +425,15 @@ static void decide_text(ng_classifier *c)
 			has_rcpt = true;
 	bool x_failed = c->x_failed[0] != '\0';
 	unsigned b = bounce + (x_failed ? 3 : 0) + (bounce_sender ? 2 : 0) + (has_rcpt ? 1 : 0);
+
+	/* A person's reply that quotes a bounce ("Re: Undelivered Mail ..."):
+	 * it answers a message, comes from somebody, and says "Re:". */
+	if (human_reply(c, bounce_sender)) {
+		ng_cl_evidence(c, "ordinary:reply", "header:subject", c->subject,
+		               strlen(c->subject));
+		set_class(c, NG_CLASS_NONE, 0.8);
+		return;
+	}
 
 	if (challenge >= 3 && bounce < 5 && !x_failed) {
 		set_class(c, NG_CLASS_CHALLENGE, challenge >= 5 ? 0.9 : 0.7);
@@ -427,12 +465,12 @@ static void decide_text(ng_classifier *c)
 			finish_rcpt(c, &v->rcpt[i], is_delay);
 		return;
 	}
-	if (is_autoreply || (c->auto_replied && !c->bulk)) {
+	if (is_autoreply || c->auto_replied) {
 		set_class(c, NG_CLASS_AUTOREPLY, is_autoreply ? 0.9 : 0.6);
 		self_rcpt(c, c->from_addr, "vacation");
 		return;
 	}
-	if (challenge >= 3 && !c->bulk) {
+	if (challenge >= 3 && (!c->bulk || c->auto_replied)) {
 		set_class(c, NG_CLASS_CHALLENGE, 0.6);
 		self_rcpt(c, c->from_addr, "challenge");
 		return;

@@ -93,6 +93,7 @@ struct ng_classifier {
 	char first_by[NG_CL_FIELD_MAX];
 	char x_failed[NG_CL_X_FAILED_MAX];
 	bool auto_replied, auto_generated, x_autoreply, bulk, null_return_path, report_dsn;
+	bool in_reply_to; /* the message answers another (In-Reply-To) */
 	bool json_mode;   /* the text is a JSON notification (Amazon SES) */
 	bool jmrp;        /* Microsoft JMRP complaint: X-HmXmrOriginalRecipient in the original */
 	bool unsubscribe; /* a one-click opt-out request (X-Apple-Unsubscribe) */

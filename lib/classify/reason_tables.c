@@ -738,6 +738,8 @@ const struct phrase ng_reason_phrases[] = {
 
     /* virusdetected */
     P("virus detected", R_VIRUSDETECTED),
+    P("virus found", R_VIRUSDETECTED),
+    P("infected: ", R_VIRUSDETECTED), /* amavisd-new: "- INFECTED: name" */
     P("infected with a virus", R_VIRUSDETECTED),
     P("contains a virus", R_VIRUSDETECTED),
     P("potentially executable attachment", R_VIRUSDETECTED),
