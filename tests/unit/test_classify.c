@@ -190,6 +190,36 @@ static const struct cl_case cases[] = {
      "--J\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRg==\n"
      "--J--\n",
      NG_CLASS_NONE, 0, NULL, NULL, 0, NULL},
+    {"a person's reply quoting a bounce is ordinary mail",
+     "From: Dirk <dirk@example.org>\n"
+     "To: alice@example.com\n"
+     "Subject: Re: Undelivered Mail Returned to Sender\n"
+     "In-Reply-To: <x1@example.com>\n\n"
+     "The bounce was genuine, the mailbox was full:\n\n"
+     "> This is the mail system at host mx.example.org.\n"
+     "> <jan@example.org>: host mx.example.org said: 552 5.2.2 Mailbox full\n",
+     NG_CLASS_NONE, 0, NULL, NULL, 0, NULL},
+    {"RFC 3834 auto-reply with Precedence: bulk",
+     "From: Oskar <oskar@example.net>\n"
+     "To: alice@example.com\n"
+     "Subject: Auto: Re: invoice\n"
+     "In-Reply-To: <x2@example.com>\n"
+     "Auto-Submitted: auto-replied (vacation)\n"
+     "Precedence: bulk\n\n"
+     "I am on parental leave until September.\n",
+     NG_CLASS_AUTOREPLY, 1, "oskar@example.net", NULL, 0, NULL},
+    {"virus scanner's DSN to the sender",
+     "From: Content-filter at mx.example.org <postmaster@example.org>\n"
+     "To: ben@example.com\n"
+     "Subject: VIRUS (Eicar-Test-Signature) IN MAIL FROM YOU\n"
+     "Content-Type: multipart/report; report-type=delivery-status; boundary=V\n\n"
+     "--V\n\nA virus was found in a message you sent.\n"
+     "--V\nContent-Type: message/delivery-status\n\n"
+     "Reporting-MTA: dns; mx.example.org\n\n"
+     "Final-Recipient: rfc822; helpdesk@example.org\nAction: failed\nStatus: 5.7.0\n"
+     "Diagnostic-Code: smtp; 554 5.7.0 Reject, id=1 - INFECTED: Eicar-Test-Signature\n"
+     "--V--\n",
+     NG_CLASS_AV_NOTICE, 1, "helpdesk@example.org", "5.7.0", 554, NULL},
     {"empty message", "", NG_CLASS_NONE, 0, NULL, NULL, 0, NULL},
     {"header only, no body", "Subject: hello\nFrom: a@example.org\n", NG_CLASS_NONE, 0, NULL, NULL,
      0, NULL},
