@@ -32,7 +32,6 @@ static double cpu_seconds(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-
 int main(int argc, char **argv)
 {
 	if (argc < 3) {

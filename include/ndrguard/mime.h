@@ -56,18 +56,18 @@ enum ng_mime_body {
  * matter (type, parameters' names, charset); truncated at their caps.
  */
 typedef struct ng_mime_part {
-	unsigned id;          /* 0 for the message itself, then 1, 2, ... in order */
-	unsigned depth;       /* entities above this one */
-	unsigned msg_depth;   /* enclosing message/rfc822 entities: 0 = the message itself */
-	unsigned index;       /* 1-based position among its parent multipart's children; 0 */
-	unsigned parent_id;   /* id of the enclosing entity (0 for the message) */
-	char type[NG_MIME_TYPE_MAX];        /* "text/plain"; default per RFC 2045/2046 when absent */
+	unsigned id;                 /* 0 for the message itself, then 1, 2, ... in order */
+	unsigned depth;              /* entities above this one */
+	unsigned msg_depth;          /* enclosing message/rfc822 entities: 0 = the message itself */
+	unsigned index;              /* 1-based position among its parent multipart's children; 0 */
+	unsigned parent_id;          /* id of the enclosing entity (0 for the message) */
+	char type[NG_MIME_TYPE_MAX]; /* "text/plain"; default per RFC 2045/2046 when absent */
 	char parent_type[NG_MIME_TYPE_MAX]; /* type of the enclosing entity, "" for the message */
 	char charset[NG_MIME_CHARSET_MAX];  /* "" when absent */
 	char report_type[NG_MIME_CHARSET_MAX]; /* multipart/report's report-type parameter */
-	char filename[NG_MIME_PARAM_MAX];   /* Content-Disposition filename or Content-Type name */
-	bool attachment;      /* Content-Disposition: attachment */
-	bool multipart;       /* type is multipart/ with a usable boundary */
+	char filename[NG_MIME_PARAM_MAX]; /* Content-Disposition filename or Content-Type name */
+	bool attachment;                  /* Content-Disposition: attachment */
+	bool multipart;                   /* type is multipart/ with a usable boundary */
 	enum ng_mime_enc enc;
 	unsigned long long decoded; /* decoded body bytes delivered so far */
 } ng_mime_part;
@@ -76,7 +76,7 @@ typedef struct ng_mime_cb {
 	/* One unfolded header field of an entity (CR/LF of folding removed, the
 	 * folding whitespace kept).  value has leading whitespace stripped. */
 	void (*header)(void *ctx, const ng_mime_part *part, const char *name, size_t nlen,
-		       const char *value, size_t vlen);
+	               const char *value, size_t vlen);
 	/* End of an entity's header; returns an enum ng_mime_body.  Called for
 	 * every entity.  For a multipart the mode applies to its preamble (RAW
 	 * is taken as LINES): useful when the declared boundary never appears. */

@@ -396,7 +396,9 @@ static void decide_dsn(ng_classifier *c)
  * postmaster, MAILER-DAEMON or the null sender. */
 static bool human_reply(const ng_classifier *c, bool bounce_sender)
 {
-	static const char *const prefixes[] = {"re:", "aw:", "sv:", "antw:", "r\xc3\xa9" "f:"}; /* ..., réf: */
+	static const char *const prefixes[] = {"re:", "aw:", "sv:", "antw:",
+	                                       "r\xc3\xa9"
+	                                       "f:"}; /* ..., réf: */
 	if (!c->in_reply_to || bounce_sender || c->auto_replied || c->x_autoreply)
 		return false;
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {

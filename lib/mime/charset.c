@@ -35,12 +35,23 @@ static const struct {
 	const char *mime;
 	const char *glibc;
 } aliases[] = {
-	{"ks_c_5601-1987", "CP949"},  {"ks_c_5601", "CP949"},       {"x-sjis", "SHIFT_JIS"},
-	{"shift-jis", "SHIFT_JIS"},   {"sjis", "SHIFT_JIS"},        {"x-euc-jp", "EUC-JP"},
-	{"gb2312", "GB18030"},        {"gbk", "GB18030"},           {"x-gbk", "GB18030"},
-	{"iso-8859-8-i", "ISO-8859-8"}, {"unicode-1-1-utf-7", "UTF-7"}, {"x-unknown", "ISO-8859-1"},
-	{"unknown-8bit", "ISO-8859-1"}, {"x-user-defined", "ISO-8859-1"}, {"iso-2022-jp-2", "ISO-2022-JP-2"},
-	{"cp932", "CP932"},           {"windows-31j", "CP932"},
+    {"ks_c_5601-1987", "CP949"},
+    {"ks_c_5601", "CP949"},
+    {"x-sjis", "SHIFT_JIS"},
+    {"shift-jis", "SHIFT_JIS"},
+    {"sjis", "SHIFT_JIS"},
+    {"x-euc-jp", "EUC-JP"},
+    {"gb2312", "GB18030"},
+    {"gbk", "GB18030"},
+    {"x-gbk", "GB18030"},
+    {"iso-8859-8-i", "ISO-8859-8"},
+    {"unicode-1-1-utf-7", "UTF-7"},
+    {"x-unknown", "ISO-8859-1"},
+    {"unknown-8bit", "ISO-8859-1"},
+    {"x-user-defined", "ISO-8859-1"},
+    {"iso-2022-jp-2", "ISO-2022-JP-2"},
+    {"cp932", "CP932"},
+    {"windows-31j", "CP932"},
 };
 
 ng_charset *ng_charset_new(void)
@@ -73,9 +84,9 @@ bool ng_charset_is_utf8(const char *c)
 bool ng_charset_ascii_compatible(const char *c)
 {
 	return !(strncasecmp(c, "utf-7", 5) == 0 || strncasecmp(c, "utf-16", 6) == 0 ||
-		 strncasecmp(c, "utf-32", 6) == 0 || strncasecmp(c, "ucs-2", 5) == 0 ||
-		 strncasecmp(c, "ucs-4", 5) == 0 || strncasecmp(c, "hz", 2) == 0 ||
-		 strcasecmp(c, "unicode-1-1-utf-7") == 0 || strcasecmp(c, "unicode") == 0);
+	         strncasecmp(c, "utf-32", 6) == 0 || strncasecmp(c, "ucs-2", 5) == 0 ||
+	         strncasecmp(c, "ucs-4", 5) == 0 || strncasecmp(c, "hz", 2) == 0 ||
+	         strcasecmp(c, "unicode-1-1-utf-7") == 0 || strcasecmp(c, "unicode") == 0);
 }
 
 bool ng_charset_needs_conv(const char *s, size_t len)
@@ -130,7 +141,7 @@ static size_t put_replacement(char *out, size_t o, size_t cap)
 }
 
 size_t ng_charset_to_utf8(ng_charset *cs, const char *charset, const char *in, size_t len,
-			  char *out, size_t cap, unsigned *errors)
+                          char *out, size_t cap, unsigned *errors)
 {
 	if (cap == 0)
 		return 0;

@@ -36,6 +36,6 @@ bool ng_charset_ascii_compatible(const char *charset);
 /* Convert to UTF-8 into out (at most cap bytes, not NUL-terminated).
  * Returns the number of bytes written; *errors counts replacements. */
 size_t ng_charset_to_utf8(ng_charset *cs, const char *charset, const char *in, size_t len,
-			  char *out, size_t cap, unsigned *errors);
+                          char *out, size_t cap, unsigned *errors);
 
 #endif

@@ -77,9 +77,6 @@ struct ng_mime {
 	char conv[NG_MIME_LINE_MAX * 3];
 };
 
-
-
-
 /* Copy at most cap-1 bytes, lower-cased, NUL-terminated. */
 static void copy_lower(char *dst, size_t cap, const char *s, size_t n)
 {
@@ -96,7 +93,6 @@ static bool is_wsp(char c)
 {
 	return c == ' ' || c == '\t';
 }
-
 
 /* ----- entities ----- */
 
@@ -132,7 +128,7 @@ static void deliver_line(ng_mime *p, struct entity *e, const char *s, size_t len
 		return;
 	if (!e->utf8 && (!e->ascii_ok || ng_charset_needs_conv(s, len))) {
 		size_t n = ng_charset_to_utf8(p->cs, e->part.charset, s, len, p->conv,
-					      sizeof(p->conv), &p->stats.charset_errors);
+		                              sizeof(p->conv), &p->stats.charset_errors);
 		e->part.decoded += len;
 		p->cb.body(p->ctx, &e->part, p->conv, n);
 		return;
@@ -287,15 +283,18 @@ static void parse_field(struct entity *e, const char *name, size_t nlen, const c
 			if (!seen_cs && ng_mime_param_is(&pm, "charset", 7)) {
 				seen_cs = true;
 				ng_mime_param_value(&pm, tmp, sizeof(tmp));
-				copy_lower(e->part.charset, sizeof(e->part.charset), tmp, strlen(tmp));
+				copy_lower(e->part.charset, sizeof(e->part.charset), tmp,
+				           strlen(tmp));
 			} else if (!seen_rt && ng_mime_param_is(&pm, "report-type", 11)) {
 				seen_rt = true;
 				ng_mime_param_value(&pm, tmp, sizeof(tmp));
 				copy_lower(e->part.report_type, sizeof(e->part.report_type), tmp,
-					   strlen(tmp));
-			} else if (e->part.filename[0] == '\0' && ng_mime_param_is(&pm, "name", 4)) {
+				           strlen(tmp));
+			} else if (e->part.filename[0] == '\0' &&
+			           ng_mime_param_is(&pm, "name", 4)) {
 				ng_mime_param_value(&pm, tmp, sizeof(tmp));
-				copy_lower(e->part.filename, sizeof(e->part.filename), tmp, strlen(tmp));
+				copy_lower(e->part.filename, sizeof(e->part.filename), tmp,
+				           strlen(tmp));
 			} else if (!seen_b && ng_mime_param_is(&pm, "boundary", 8)) {
 				seen_b = true;
 				char b[NG_MIME_BOUNDARY_MAX + 1];
@@ -411,18 +410,18 @@ static void end_headers(ng_mime *p)
 	flush_header(p);
 	if (e->part.type[0] == '\0') {
 		const char *def = strcmp(e->part.parent_type, "multipart/digest") == 0
-					  ? "message/rfc822"
-					  : "text/plain";
+		                      ? "message/rfc822"
+		                      : "text/plain";
 		copy_lower(e->part.type, sizeof(e->part.type), def, strlen(def));
 	}
 	if (strncmp(e->part.type, "multipart/", 10) == 0 && e->blen > 0) {
 		e->part.multipart = true;
 		p->open_multiparts++;
 	} else if ((strcmp(e->part.type, "message/rfc822") == 0 ||
-		    strcmp(e->part.type, "message/global") == 0 ||
-		    strcmp(e->part.type, "text/rfc822-headers") == 0 ||
-		    strcmp(e->part.type, "message/rfc822-headers") == 0) &&
-		   e->part.enc == NG_MIME_ENC_7BIT) {
+	            strcmp(e->part.type, "message/global") == 0 ||
+	            strcmp(e->part.type, "text/rfc822-headers") == 0 ||
+	            strcmp(e->part.type, "message/rfc822-headers") == 0) &&
+	           e->part.enc == NG_MIME_ENC_7BIT) {
 		e->nested = true;
 	}
 	e->utf8 = ng_charset_is_utf8(e->part.charset);
@@ -465,7 +464,8 @@ static bool boundary_line(ng_mime *p, const char *s, size_t len)
 			e->closed = true;
 			p->open_multiparts--;
 		} else if (!push_child(p, e)) {
-			p->state = ST_BODY; /* over the caps: the rest of the multipart is skipped */
+			p->state =
+			    ST_BODY; /* over the caps: the rest of the multipart is skipped */
 		}
 		return true;
 	}
@@ -537,7 +537,8 @@ static bool param_continuation(const ng_mime *p, const char *s, size_t len)
 	if (h == 0 || p->hdr[h - 1] != ';')
 		return false;
 	size_t k = 0;
-	while (k < len && (isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '_' || s[k] == '*'))
+	while (k < len &&
+	       (isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '_' || s[k] == '*'))
 		k++;
 	return k > 0 && k < len && s[k] == '=';
 }

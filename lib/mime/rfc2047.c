@@ -38,7 +38,8 @@ static size_t decode_text(char enc, const char *s, size_t n, char *raw, size_t c
 	for (size_t i = 0; i < n && o < cap; i++) {
 		if (s[i] == '_') {
 			raw[o++] = ' ';
-		} else if (s[i] == '=' && i + 2 < n && ng_codec_hex(s[i + 1]) >= 0 && ng_codec_hex(s[i + 2]) >= 0) {
+		} else if (s[i] == '=' && i + 2 < n && ng_codec_hex(s[i + 1]) >= 0 &&
+		           ng_codec_hex(s[i + 2]) >= 0) {
 			raw[o++] = (char)(ng_codec_hex(s[i + 1]) * 16 + ng_codec_hex(s[i + 2]));
 			i += 2;
 		} else {
@@ -50,7 +51,7 @@ static size_t decode_text(char enc, const char *s, size_t n, char *raw, size_t c
 
 /* Parse "=?cs?e?text?=" at in[i]; on success fill the parts and the end. */
 static int parse_word(const char *in, size_t len, size_t i, size_t *cs_at, size_t *cs_len,
-		      char *enc, size_t *text_at, size_t *text_len, size_t *end)
+                      char *enc, size_t *text_at, size_t *text_len, size_t *end)
 {
 	if (i + 1 >= len || in[i] != '=' || in[i + 1] != '?')
 		return 0;
@@ -77,7 +78,7 @@ static int parse_word(const char *in, size_t len, size_t i, size_t *cs_at, size_
 }
 
 size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, size_t cap,
-			 unsigned *errors)
+                         unsigned *errors)
 {
 	char raw[1024];
 	char charset[64];
@@ -97,7 +98,7 @@ size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, 
 			if (last_word_end != (size_t)-1) {
 				size_t k = last_word_end;
 				while (k < i && (in[k] == ' ' || in[k] == '\t' || in[k] == '\r' ||
-						 in[k] == '\n'))
+				                 in[k] == '\n'))
 					k++;
 				if (k == i)
 					o = o_word; /* back to the end of the previous word */
@@ -110,15 +111,15 @@ size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, 
 			if (star)
 				*star = '\0';
 			size_t n = decode_text(enc, in + text_at, text_len, raw, sizeof(raw));
-			if (ng_charset_is_utf8(charset) ||
-			    (ng_charset_ascii_compatible(charset) && !ng_charset_needs_conv(raw, n))) {
+			if (ng_charset_is_utf8(charset) || (ng_charset_ascii_compatible(charset) &&
+			                                    !ng_charset_needs_conv(raw, n))) {
 				if (n > cap - 1 - o)
 					n = cap - 1 - o;
 				memcpy(out + o, raw, n);
 				o += n;
 			} else {
 				o += ng_charset_to_utf8(cs, charset, raw, n, out + o, cap - 1 - o,
-							errors);
+				                        errors);
 			}
 			i = end;
 			last_word_end = end;

@@ -12,6 +12,6 @@
  * most cap-1 bytes plus a NUL.  Malformed words are copied literally.
  * Returns the number of bytes written (without the NUL). */
 size_t ng_rfc2047_decode(ng_charset *cs, const char *in, size_t len, char *out, size_t cap,
-			 unsigned *errors);
+                         unsigned *errors);
 
 #endif

@@ -133,20 +133,20 @@ int ng_ac_add(ng_ac *ac, const char *pat, size_t len, uint32_t id)
 /* Scratch state of one build; freed whatever happens. */
 struct build {
 	uint32_t *rootrow; /* per class: the root's child, 0 = none */
-	uint32_t *fail;  /* per state */
-	uint32_t *queue; /* BFS order */
-	uint32_t *own;   /* per state: first own pattern + 1, 0 = none */
-	uint32_t *next;  /* per pattern: next own pattern of the same state + 1 */
-	uint32_t *cnt;   /* per state: flattened output count */
-	uint32_t *newid; /* per state: renumbered id */
-	uint32_t *child; /* per state: first trie child + 1, 0 = none */
-	uint32_t *sib;   /* per state: next sibling + 1, 0 = none */
-	uint16_t *ccls;  /* per state: the class on its incoming trie edge */
-	size_t nc;       /* classes: the row length */
-	uint32_t n;      /* states */
-	size_t qt;       /* states in queue[] */
-	uint32_t nout;   /* states with outputs */
-	size_t total;    /* all output entries */
+	uint32_t *fail;    /* per state */
+	uint32_t *queue;   /* BFS order */
+	uint32_t *own;     /* per state: first own pattern + 1, 0 = none */
+	uint32_t *next;    /* per pattern: next own pattern of the same state + 1 */
+	uint32_t *cnt;     /* per state: flattened output count */
+	uint32_t *newid;   /* per state: renumbered id */
+	uint32_t *child;   /* per state: first trie child + 1, 0 = none */
+	uint32_t *sib;     /* per state: next sibling + 1, 0 = none */
+	uint16_t *ccls;    /* per state: the class on its incoming trie edge */
+	size_t nc;         /* classes: the row length */
+	uint32_t n;        /* states */
+	size_t qt;         /* states in queue[] */
+	uint32_t nout;     /* states with outputs */
+	size_t total;      /* all output entries */
 };
 
 static void build_free(struct build *b)
@@ -312,7 +312,8 @@ static void fill_goto(const struct build *b, uint16_t *delta)
 		if (st == 0)
 			memset(row, 0, nc * sizeof(uint16_t));
 		else
-			memcpy(row, &delta[(size_t)b->newid[b->fail[st]] * nc], nc * sizeof(uint16_t));
+			memcpy(row, &delta[(size_t)b->newid[b->fail[st]] * nc],
+			       nc * sizeof(uint16_t));
 		for (uint32_t c = b->child[st]; c != 0; c = b->sib[c - 1])
 			row[b->ccls[c - 1]] = (uint16_t)b->newid[c - 1];
 	}
@@ -321,8 +322,8 @@ static void fill_goto(const struct build *b, uint16_t *delta)
 /* The flattened output lists of the states with outputs (numbered from
  * base): offsets first, then each list in BFS order, so that the failure
  * state's list is complete before it is copied. */
-static void fill_outputs(const ng_ac *ac, const struct build *b, uint32_t base,
-			 uint32_t *out_off, uint32_t *out_ids)
+static void fill_outputs(const ng_ac *ac, const struct build *b, uint32_t base, uint32_t *out_off,
+                         uint32_t *out_ids)
 {
 	size_t acc = 0;
 	for (uint32_t k = 0; k < b->nout; k++)

@@ -115,14 +115,14 @@ static void emit(struct run *r, const ng_verdict *v, const char *source)
 			snprintf(code, sizeof(code), "-");
 		printf("%-36s %-9s %4.2f  %-32s %-7s %-4s %-15s %s\n", i == 0 ? src : "",
 		       i == 0 ? ng_class_name(v->cls) : "", v->confidence,
-		       rc->address[0] ? printable(shorten(rc->address, 32, t2, sizeof(t2)), p2,
-						  sizeof(p2))
-				      : "-",
+		       rc->address[0]
+		           ? printable(shorten(rc->address, 32, t2, sizeof(t2)), p2, sizeof(p2))
+		           : "-",
 		       rc->status[0] ? printable(rc->status, p3, sizeof(p3)) : "-", code,
 		       rc->reason ? rc->reason : "-",
 		       rc->reason == NULL || v->cls != NG_CLASS_NDR ? "-"
 		       : rc->hard                                   ? "hard"
-								    : "soft");
+		                                                    : "soft");
 	}
 }
 
@@ -135,7 +135,7 @@ static void emit(struct run *r, const ng_verdict *v, const char *source)
 struct mbox {
 	struct run *r;
 	const char *path;
-	unsigned n;        /* messages started */
+	unsigned n; /* messages started */
 	bool in_msg;
 	bool line_start;
 	bool skip_line;    /* inside a separator line */
@@ -188,8 +188,8 @@ static void mbox_feed(struct mbox *m, const char *s, size_t len)
 				mbox_begin(m);
 				m->skip_line = true;
 			} else {
-				m->cur_nonblank = !(m->npend == 0 ||
-						    (m->npend == 1 && m->pend[0] == '\r'));
+				m->cur_nonblank =
+				    !(m->npend == 0 || (m->npend == 1 && m->pend[0] == '\r'));
 				if (m->npend > 0)
 					mbox_bytes(m, m->pend, m->npend);
 			}
@@ -252,8 +252,7 @@ static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox
 	 * second read to see the end; what is appended later is not read. */
 	bool whole = size > 0 && (size_t)size <= sizeof(chunk);
 	ssize_t n = read_full(fd, chunk, whole ? (size_t)size : sizeof(chunk));
-	bool mbox = r->force_mbox ||
-		    (may_be_mbox && n >= 5 && memcmp(chunk, "From ", 5) == 0);
+	bool mbox = r->force_mbox || (may_be_mbox && n >= 5 && memcmp(chunk, "From ", 5) == 0);
 
 	if (mbox) {
 		struct mbox m = {.r = r, .path = path, .line_start = true};
@@ -268,8 +267,9 @@ static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox
 		ng_classify_begin(r->cl, NULL);
 		while (n > 0) {
 			ng_classify_feed(r->cl, chunk, (size_t)n);
-			n = (whole || n < (ssize_t)sizeof(chunk)) ? 0
-							    : read_full(fd, chunk, sizeof(chunk));
+			n = (whole || n < (ssize_t)sizeof(chunk))
+			        ? 0
+			        : read_full(fd, chunk, sizeof(chunk));
 		}
 		emit(r, ng_classify_end(r->cl), path);
 	}
@@ -441,6 +441,6 @@ int ng_cmd_classify(int argc, char **argv)
 	return r.errors > 0 ? NG_EXIT_RUNTIME : NG_EXIT_OK;
 usage:
 	fprintf(stderr, "usage: ndrguard classify [--format json|text|none] [--mbox] [--repeat N] "
-			"PATH...\n");
+	                "PATH...\n");
 	return NG_EXIT_USAGE;
 }

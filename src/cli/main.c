@@ -12,8 +12,8 @@ static const struct command {
 	void (*help)(void);
 	const char *summary;
 } commands[] = {
-	{"classify", ng_cmd_classify, ng_help_classify,
-	 "classify messages: bounce, delay, auto-reply, ... (JSON lines or a table)"},
+    {"classify", ng_cmd_classify, ng_help_classify,
+     "classify messages: bounce, delay, auto-reply, ... (JSON lines or a table)"},
 };
 
 static void usage(FILE *f)

@@ -36,7 +36,6 @@ static uint64_t next_rand(void)
 	return rng;
 }
 
-
 /* Classify msg cut by `cut` (0: whole; 1: bytes; else: random with seed). */
 static void classify(ng_classifier *c, const char *msg, size_t len, int mode, uint64_t seed,
                      ng_buf *out)

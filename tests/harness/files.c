@@ -60,8 +60,8 @@ static int has_suffix(const char *name, const char *suffix)
 	return a > b && strcmp(name + a - b, suffix) == 0;
 }
 
-int ng_test_each_file(const char *path, const char *suffix,
-		      int (*fn)(const char *file, void *ctx), void *ctx)
+int ng_test_each_file(const char *path, const char *suffix, int (*fn)(const char *file, void *ctx),
+                      void *ctx)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)

@@ -16,7 +16,7 @@ char *ng_test_slurp(const char *path, size_t *len);
  * (NULL: every name), dot files excepted, in name order; a path that is a
  * regular file itself is passed on as it is.  Returns the sum of fn's return
  * values, or -1 when path cannot be read. */
-int ng_test_each_file(const char *path, const char *suffix,
-		      int (*fn)(const char *file, void *ctx), void *ctx);
+int ng_test_each_file(const char *path, const char *suffix, int (*fn)(const char *file, void *ctx),
+                      void *ctx);
 
 #endif

@@ -264,7 +264,6 @@ static void gmime_tree(const char *msg, size_t len, ng_buf *out)
 
 /* ----- driver ----- */
 
-
 struct run {
 	ng_buf a, b;
 	bool verbose;
