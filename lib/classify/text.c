@@ -99,7 +99,15 @@ static bool reply_dash(const char *s, size_t i)
 /* The status scan behind ng_text_find_status*: fail skips class 2. */
 static bool find_status(const char *s, size_t len, char *out, size_t cap, bool fail)
 {
+	/* every status has a '.' right after its class digit: jump from one
+	 * '.' to the next instead of testing every byte */
 	for (size_t i = 0; i + 4 < len; i++) {
+		const char *dot = memchr(s + i + 1, '.', len - i - 1);
+		if (dot == NULL)
+			return false;
+		i = (size_t)(dot - s) - 1;
+		if (i + 4 >= len)
+			return false;
 		char c = s[i];
 		if (c != '2' && c != '4' && c != '5')
 			continue;
@@ -250,22 +258,6 @@ size_t ng_text_squeeze(char *out, size_t cap, const char *s, size_t len)
 		o--;
 	out[o] = '\0';
 	return o;
-}
-
-bool ng_text_ieq(const char *s, size_t len, const char *want)
-{
-	for (size_t i = 0; i < len; i++) {
-		char a = s[i], b = want[i];
-		if (b == '\0')
-			return false; /* want is shorter */
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a + 32);
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b + 32);
-		if (a != b)
-			return false;
-	}
-	return want[len] == '\0';
 }
 
 size_t ng_text_append_at(char *buf, size_t cap, size_t used, const char *s, size_t len)

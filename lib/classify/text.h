@@ -50,7 +50,25 @@ size_t ng_text_squeeze(char *out, size_t cap, const char *s, size_t len);
 
 /* Exact match: is s[0..len) the NUL-terminated want, ASCII letters compared
  * without case?  The test for header and field names and fixed values. */
-bool ng_text_ieq(const char *s, size_t len, const char *want);
+static inline bool ng_text_ieq(const char *s, size_t len, const char *want)
+{
+	/* inline: header names are compared with many constants in a row, and
+	 * the first byte decides almost every comparison */
+	if (len == 0 || ((s[0] | 0x20) != (want[0] | 0x20)))
+		return len == 0 && want[0] == '\0';
+	for (size_t i = 0; i < len; i++) {
+		char a = s[i], b = want[i];
+		if (b == '\0')
+			return false; /* want is shorter */
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a + 32);
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b + 32);
+		if (a != b)
+			return false;
+	}
+	return want[len] == '\0';
+}
 
 /* Append " " + s (squeezed) to a NUL-terminated buffer of size cap; no
  * space when buf was empty, nothing when s is only white space or buf has

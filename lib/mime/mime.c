@@ -657,9 +657,17 @@ static size_t skip_lines(const ng_mime *p, const char *s, size_t len)
 		return len; /* no boundary can end this part: the rest is its body */
 	if (s[0] == '-')
 		return 0;
-	const char *m = memmem(s, len, "\n--", 3);
-	if (m != NULL)
-		return (size_t)(m - s) + 1;
+	/* look for '-' (rare in text, absent from base64), then check that it
+	 * starts a line and is followed by another */
+	const char *end = s + len;
+	for (const char *m = s; (m = memchr(m, '-', (size_t)(end - m))) != NULL; m++) {
+		if (m[-1] != '\n')
+			continue;
+		if (m + 1 == end)
+			break; /* "-" at the end: the next feed tells */
+		if (m[1] == '-')
+			return (size_t)(m - s);
+	}
 	const char *last = memrchr(s, '\n', len);
 	return last != NULL ? (size_t)(last - s) + 1 : 0;
 }
