@@ -266,7 +266,8 @@ static bool candidates(ng_classifier *c, const char *line, size_t len, bool inde
 static bool starts_with(const char *s, size_t len, const char *w)
 {
 	size_t wl = strlen(w);
-	return len >= wl && strncasecmp(s, w, wl) == 0;
+	/* the first byte (w is lower-case) settles nearly every line */
+	return len >= wl && (s[0] | 0x20) == (w[0] | 0x20) && strncasecmp(s, w, wl) == 0;
 }
 
 /* Hand the field of an inline original unfolded in c->inline_hdr, if any,
