@@ -7,7 +7,7 @@
 set -eu
 
 pkgs_build="gcc make cmake pkg-config libc6-dev"
-pkgs_check="$pkgs_build libcmocka-dev libgmime-3.0-dev python3 clang libclang-rt-14-dev"
+pkgs_check="$pkgs_build libcmocka-dev libgmime-3.0-dev python3"
 pkgs_bench="$pkgs_build python3 libsisimai-perl"
 pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
 pkgs_format="clang-format"
