@@ -324,6 +324,7 @@ static int on_body_begin(void *ctx, const ng_mime_part *p)
 		c->html = true;
 		c->html_parts++;
 		c->in_tag = false;
+		c->html_skip = 0;
 	} else {
 		return NG_MIME_BODY_SKIP;
 	}

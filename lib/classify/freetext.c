@@ -366,18 +366,52 @@ static void line_command(ng_classifier *c, const char *sq, size_t n)
 }
 
 /* Drop HTML tags from a line of text/html (state carried across lines). */
+/* Elements whose content is no text for a reader: style sheets, scripts,
+ * the document head.  Index + 1 is kept in c->html_skip while inside one. */
+static const char *const skipped_elements[] = {"style", "script", "head"};
+
+/* Does the tag name at s[i..len) equal name, followed by no letter? */
+static bool tag_is(const char *s, size_t len, size_t i, const char *name)
+{
+	size_t n = strlen(name);
+	if (len - i < n || strncasecmp(s + i, name, n) != 0)
+		return false;
+	return i + n == len || !((s[i + n] | 0x20) >= 'a' && (s[i + n] | 0x20) <= 'z');
+}
+
 static size_t strip_tags(ng_classifier *c, const char *s, size_t len, char *out, size_t cap)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len && o + 1 < cap; i++) {
 		if (c->in_tag) {
-			if (s[i] == '>')
-				c->in_tag = false;
+			/* jump to the end of the tag */
+			const char *gt = memchr(s + i, '>', len - i);
+			if (gt == NULL)
+				break;
+			i = (size_t)(gt - s);
+			c->in_tag = false;
+			continue;
+		}
+		if (c->html_skip != 0) {
+			/* inside <style>, <script> or <head>: only its end tag counts */
+			const char *lt = memchr(s + i, '<', len - i);
+			if (lt == NULL)
+				break;
+			i = (size_t)(lt - s);
+			if (i + 1 < len && s[i + 1] == '/' &&
+			    tag_is(s, len, i + 2, skipped_elements[c->html_skip - 1])) {
+				c->html_skip = 0;
+				c->in_tag = true;
+			}
 			continue;
 		}
 		if (s[i] == '<' && i + 1 < len &&
 		    (s[i + 1] == '/' || s[i + 1] == '!' || (s[i + 1] >= 'a' && s[i + 1] <= 'z') ||
 		     (s[i + 1] >= 'A' && s[i + 1] <= 'Z'))) {
+			for (size_t k = 0;
+			     k < sizeof(skipped_elements) / sizeof(skipped_elements[0]); k++)
+				if (tag_is(s, len, i + 1, skipped_elements[k]))
+					c->html_skip = (uint8_t)(k + 1);
 			c->in_tag = true;
 			out[o++] = ' ';
 			continue;
@@ -532,4 +566,5 @@ void ng_cl_text_end(ng_classifier *c)
 	flush_pending(c);
 	c->cur = -1;
 	c->in_tag = false;
+	c->html_skip = 0;
 }

@@ -111,6 +111,7 @@ struct ng_classifier {
 	unsigned orig_id;
 	unsigned text_parts, html_parts, dsn_parts;
 	bool arf_part, mdn_part, html, in_tag;
+	uint8_t html_skip; /* inside <style>, <script>, <head>: index + 1 */
 
 	/* DSN parsing. */
 	char dsn_reporting_mta[NG_CL_FIELD_MAX];
