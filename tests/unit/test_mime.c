@@ -597,14 +597,13 @@ static void test_table(void **state)
 }
 
 /*
- * Known bugs in lib/: correct wants that the library does not meet yet.
- * Run with `test_mime --known-bugs` (CTest: unit/test_mime-known-bugs,
- * DISABLED until lib/ is fixed; then move the cases to the tables above).
+ * Regressions: bugs found in lib/ and fixed.  Run with `test_mime
+ * --regressions` (CTest: unit/test_mime-regressions).
  */
-static const struct mime_case known_bugs[] = {
-    /* lib/mime/mime.c ng_mime_finish(): pop_to(p, 0) resets the decoder of
-     * the root entity (dlen = 0) before end_entity() would flush its last
-     * line, so a single-part message loses a last line without EOL. */
+static const struct mime_case regressions[] = {
+    /* ng_mime_finish() once reset the root entity's decoder before its
+     * last line was delivered: a single-part message lost a last line
+     * without EOL. */
     {"root part: 7bit last line without newline", "Subject: x\n\nfirst\nlast line, no newline",
      T_BODY, LINES,
      "l0 first\n"
@@ -617,29 +616,27 @@ static const struct mime_case known_bugs[] = {
      "Content-Transfer-Encoding: quoted-printable\n\nabc=\n", T_BODY, LINES, "l0 abc\n", -1},
 };
 
-static const struct word_case known_bug_words[] = {
-    /* lib/mime/rfc2047.c ng_rfc2047_decode(): to drop the white space
-     * between adjacent words it strips trailing ' '/'\t' from the output,
-     * which also eats an encoded space that ends the previous word, and
-     * leaves CR/LF of a fold in place.  Remembering the output length at
-     * the end of the previous word and going back to it fixes both. */
+static const struct word_case regression_words[] = {
+    /* ng_rfc2047_decode() once dropped the white space between adjacent
+     * words by stripping trailing blanks from its output, which also ate
+     * an encoded space ending the previous word and left a fold's CR/LF. */
     {"encoded space at the end of a word before an adjacent word",
      "=?utf-8?q?Mail_?= =?utf-8?q?delivery?=", "Mail delivery"},
     {"adjacent words across a CRLF fold", "=?utf-8?q?a?=\r\n =?utf-8?q?b?=", "ab"},
 };
 
-static void test_known_bugs(void **state)
+static void test_regressions(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(known_bugs) / sizeof(known_bugs[0]); i++) {
-		check_case(&known_bugs[i], 0);
-		check_case(&known_bugs[i], 1);
+	for (size_t i = 0; i < sizeof(regressions) / sizeof(regressions[0]); i++) {
+		check_case(&regressions[i], 0);
+		check_case(&regressions[i], 1);
 	}
 	ng_mime_cb none = {0};
 	ng_mime *p = ng_mime_new(&none, NULL);
 	assert_non_null(p);
-	for (size_t i = 0; i < sizeof(known_bug_words) / sizeof(known_bug_words[0]); i++) {
-		const struct word_case *w = &known_bug_words[i];
+	for (size_t i = 0; i < sizeof(regression_words) / sizeof(regression_words[0]); i++) {
+		const struct word_case *w = &regression_words[i];
 		char out[256];
 		ng_mime_decode_words(p, w->in, strlen(w->in), out, sizeof(out));
 		if (strcmp(out, w->want) != 0) {
@@ -881,7 +878,7 @@ static void test_long_lines(void **state)
 	free(m);
 
 	/* the same in LINES mode: decoded line cut at NG_MIME_LINE_MAX (inside a
-	 * multipart: see known_bugs for the same at the top level) */
+	 * multipart: see the regressions table for the same at the top level) */
 	m = repeat("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
 	           "Content-Transfer-Encoding: base64\n\n",
 	           "QUJD", 7500, "\n--b--\n");
@@ -1031,8 +1028,8 @@ static void test_binary(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--known-bugs") == 0) {
-		const struct CMUnitTest bugs[] = {cmocka_unit_test(test_known_bugs)};
+	if (argc > 1 && strcmp(argv[1], "--regressions") == 0) {
+		const struct CMUnitTest bugs[] = {cmocka_unit_test(test_regressions)};
 		return cmocka_run_group_tests(bugs, NULL, NULL);
 	}
 	const struct CMUnitTest tests[] = {
