@@ -85,17 +85,10 @@ static int on_phrase(void *ctx, uint32_t id, size_t end)
 		s->c->line_list = true;
 	if (r->signal == NG_SIG_ORIGINAL && r->weight >= 2)
 		s->c->line_original = true; /* weight 1: "the original message was received at" */
-	if (r->weight >= 2 && r->signal != NG_SIG_ORIGINAL && r->signal != NG_SIG_NOTBOUNCE &&
-	    r->signal != NG_SIG_JSON && r->signal != NG_SIG_RCPTLIST &&
-	    r->signal != NG_SIG_LISTPOST) {
+	if (r->weight >= 2 && ng_signals[r->signal].evidence) {
 		static const char *const where[NG_PLACE_COUNT] = {"header:subject", "header:from",
 		                                                  "text"};
-		static const char *const rules[NG_SIG_COUNT] = {
-		    "phrase:bounce",    "phrase:delay", "phrase:success",  "phrase:autoreply",
-		    "phrase:challenge", "phrase:av",    "phrase:original", "phrase:transcript",
-		    "phrase:ordinary",  "phrase:json",  "phrase:rcptlist", "phrase:command",
-		    "phrase:listpost"};
-		ng_cl_evidence(s->c, rules[r->signal], where[s->place], r->phrase,
+		ng_cl_evidence(s->c, ng_signals[r->signal].rule, where[s->place], r->phrase,
 		               strlen(r->phrase));
 	}
 	return 0;

@@ -12,6 +12,21 @@
 #include <stddef.h>
 #include <string.h>
 
+const ng_signal_info ng_signals[NG_SIG_COUNT] = {
+    [NG_SIG_BOUNCE] = {"phrase:bounce", true},
+    [NG_SIG_DELAY] = {"phrase:delay", true},
+    [NG_SIG_SUCCESS] = {"phrase:success", true},
+    [NG_SIG_AUTOREPLY] = {"phrase:autoreply", true},
+    [NG_SIG_CHALLENGE] = {"phrase:challenge", true},
+    [NG_SIG_AV] = {"phrase:av", true},
+    [NG_SIG_ORIGINAL] = {"phrase:original", false},
+    [NG_SIG_TRANSCRIPT] = {"phrase:transcript", true},
+    [NG_SIG_JSON] = {"phrase:json", false},
+    [NG_SIG_RCPTLIST] = {"phrase:rcptlist", false},
+    [NG_SIG_COMMAND] = {"phrase:command", true},
+    [NG_SIG_LISTPOST] = {"phrase:listpost", false},
+};
+
 static const ng_rule subject_rules[] = {
     /* failure reports */
     {"undeliverable", NG_SIG_BOUNCE, 3},
@@ -366,9 +381,6 @@ static const ng_rule body_rules[] = {
     {"duplicated message-id in", NG_SIG_LISTPOST, 2},
     /* JSON delivery notifications (Amazon SES, also wrapped in SNS) */
     {"\"notificationtype", NG_SIG_JSON, 1},
-    /* ordinary mail that talks about deliveries */
-    {"unsubscribe", NG_SIG_NOTBOUNCE, 1},
-    {"best regards", NG_SIG_NOTBOUNCE, 1},
     {NULL, 0, 0}, /* end */
 };
 

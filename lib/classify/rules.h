@@ -10,6 +10,7 @@
 #ifndef NG_CLASSIFY_RULES_H
 #define NG_CLASSIFY_RULES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/ac.h"
@@ -23,13 +24,22 @@ enum ng_signal {
 	NG_SIG_AV,         /* an antivirus notification */
 	NG_SIG_ORIGINAL,   /* a separator: the returned original follows */
 	NG_SIG_TRANSCRIPT, /* a separator: an SMTP transcript follows */
-	NG_SIG_NOTBOUNCE,  /* wording of ordinary mail that quotes bounce words */
 	NG_SIG_JSON,       /* a key of a JSON delivery notification (Amazon SES) */
 	NG_SIG_RCPTLIST,   /* "the following addresses failed": a recipient list follows */
 	NG_SIG_COMMAND,    /* which SMTP command a reply answered; weight: enum ng_cmd */
 	NG_SIG_LISTPOST,   /* a list server refused a post: the line names the list */
 	NG_SIG_COUNT
 };
+
+/* A signal's name in the evidence ("phrase:bounce"), and whether its phrase
+ * hits are evidence at all: separators and the list, JSON and list-server
+ * markers only steer the parsing. */
+typedef struct ng_signal_info {
+	const char *rule;
+	bool evidence;
+} ng_signal_info;
+
+extern const ng_signal_info ng_signals[NG_SIG_COUNT];
 
 /* SMTP commands a remote server's reply answered ("in reply to RCPT TO
  * command", ">>> DATA", "after end of data").  The weight of an

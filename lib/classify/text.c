@@ -260,21 +260,6 @@ size_t ng_text_squeeze(char *out, size_t cap, const char *s, size_t len)
 	return o;
 }
 
-size_t ng_text_append_at(char *buf, size_t cap, size_t used, const char *s, size_t len)
-{
-	size_t n = used;
-	if (n + 2 >= cap)
-		return used;
-	if (n > 0)
-		buf[n++] = ' ';
-	size_t added = ng_text_squeeze(buf + n, cap - n, s, len);
-	if (added == 0) {
-		buf[used] = '\0';
-		return used;
-	}
-	return n + added;
-}
-
 void ng_text_append_sq(char *buf, size_t cap, const char *s, size_t len)
 {
 	while (len > 0 && s[0] == ' ')
@@ -299,7 +284,14 @@ size_t ng_text_append_sq_at(char *buf, size_t cap, size_t used, const char *s, s
 
 void ng_text_append(char *buf, size_t cap, const char *s, size_t len)
 {
-	ng_text_append_at(buf, cap, strlen(buf), s, len);
+	size_t n = strlen(buf);
+	if (n + 2 >= cap)
+		return;
+	size_t used = n;
+	if (n > 0)
+		buf[n++] = ' ';
+	if (ng_text_squeeze(buf + n, cap - n, s, len) == 0)
+		buf[used] = '\0';
 }
 
 size_t ng_text_dsn_addr(const char *v, size_t len, char *out, size_t cap)

@@ -81,9 +81,6 @@ void ng_text_append_sq(char *buf, size_t cap, const char *s, size_t len);
 /* Append already squeezed text (no leading or trailing space) at a known
  * length used (== strlen(buf)): returns the new length. */
 size_t ng_text_append_sq_at(char *buf, size_t cap, size_t used, const char *s, size_t len);
-/* ng_text_append when the caller knows the buffer's length used: returns
- * the new one. */
-size_t ng_text_append_at(char *buf, size_t cap, size_t used, const char *s, size_t len);
 
 /* A multi-line SMTP reply joined into one text repeats its code on every
  * line ("550-5.1.1 The email account ... 550-5.1.1 double-checking ...").

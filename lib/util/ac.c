@@ -449,11 +449,6 @@ void ng_ac_free(ng_ac *ac)
 	free(ac);
 }
 
-size_t ng_ac_table_bytes(const ng_ac *ac)
-{
-	return (ac != NULL && ac->built) ? ac->nstates * ac->nclass * sizeof(*ac->delta) : 0;
-}
-
 size_t ng_ac_states(const ng_ac *ac)
 {
 	return (ac != NULL && ac->built) ? ac->nstates : 0;

@@ -75,8 +75,4 @@ void ng_ac_free(ng_ac *ac);
  */
 size_t ng_ac_states(const ng_ac *ac);
 
-/* Bytes of the transition table (0 before ng_ac_build()): what a scan may
- * pull into the cache. */
-size_t ng_ac_table_bytes(const ng_ac *ac);
-
 #endif /* NG_UTIL_AC_H */
