@@ -20,6 +20,7 @@ release:
 	cmake --build build-release -j $(JOBS)
 
 demo: build
+	@scripts/install-deps.sh demo
 	@scripts/demo.sh build/ndrguard
 
 check:

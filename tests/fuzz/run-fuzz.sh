@@ -3,14 +3,15 @@
 #
 # Called by `make fuzz` after `cmake --preset fuzz` built BUILD_DIR.  Each
 # target starts from a work copy (in a temporary directory) of the seed
-# corpora: examples/, tests/golden/msgs/ and tests/fuzz/seeds/, so the
-# committed seeds are never modified.  Targets run side by side when there
+# corpora, so the committed seeds are never modified: the message parsers
+# (mime, classify) start from examples/, tests/golden/msgs/ and
+# tests/fuzz/seeds/; every other target NAME from tests/fuzz/seeds-NAME/.  Targets run side by side when there
 # are at least two CPUs.  -max_len=65536.
 #
 # Reports, per target, the executions and the corpus size at the end, and
 # the path of any crash, leak, timeout or OOM input; those are kept (the
 # temporary directory is not deleted) and the exit status is 1.  Add a
-# fixed crash input to tests/fuzz/seeds/ so that it replays under CTest.
+# fixed crash input to the seed directory so that it replays under CTest.
 set -u
 if [ $# -ne 2 ]; then
 	echo "usage: $0 BUILD_DIR SECONDS" >&2
@@ -19,7 +20,14 @@ fi
 build=$1
 secs=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
-targets="mime classify"
+# Every tests/fuzz/fuzz_NAME.c, or the names in FUZZ_TARGETS.
+targets=${FUZZ_TARGETS:-}
+if [ -z "$targets" ]; then
+	for f in "$top"/tests/fuzz/fuzz_*.c; do
+		t=${f##*/fuzz_}
+		targets="$targets ${t%.c}"
+	done
+fi
 
 for t in $targets; do
 	if [ ! -x "$build/fuzz_$t" ]; then
@@ -34,9 +42,16 @@ ncpu=$(nproc 2>/dev/null || echo 1)
 run_one() {
 	t=$1
 	mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
-	for f in "$top"/examples/*.eml; do cp "$f" "$work/$t/corpus/ex-${f##*/}"; done
-	for f in "$top"/tests/golden/msgs/*.eml; do cp "$f" "$work/$t/corpus/msg-${f##*/}"; done
-	for f in "$top"/tests/fuzz/seeds/*; do cp "$f" "$work/$t/corpus/seed-${f##*/}"; done
+	case $t in
+	mime | classify)
+		for f in "$top"/examples/*.eml; do cp "$f" "$work/$t/corpus/ex-${f##*/}"; done
+		for f in "$top"/tests/golden/msgs/*.eml; do cp "$f" "$work/$t/corpus/msg-${f##*/}"; done
+		for f in "$top"/tests/fuzz/seeds/*; do cp "$f" "$work/$t/corpus/seed-${f##*/}"; done
+		;;
+	*)
+		for f in "$top"/tests/fuzz/seeds-"$t"/*; do cp "$f" "$work/$t/corpus/seed-${f##*/}"; done
+		;;
+	esac
 	"$build/fuzz_$t" -max_len=65536 -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$work/$t/artifacts/" "$work/$t/corpus" \

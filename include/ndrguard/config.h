@@ -1,0 +1,159 @@
+/*
+ * config.h - the configuration: a typed table of keys, one file, overrides.
+ *
+ * Postfix main.cf style (DESIGN.md "Interfaces every part shares"):
+ * `key = value` lines, `#` comments (whole lines only; a value may hold '#'),
+ * a line that starts with white space continues the previous one, list
+ * values separated by commas or white space.  Every key is defined once in
+ * the table in lib/config/keys.c with its type, default, bounds and a one-
+ * line description; an unknown key or a bad value is an error that names the
+ * file and line (or the -o option), never silently replaced by the default.
+ *
+ * Types and their accepted values:
+ *   string  any text, leading and trailing white space removed
+ *   int     a decimal integer within [min, max]
+ *   time    an integer with an optional unit s, m, h, d, w (default s),
+ *           stored in seconds, within [min, max] seconds
+ *   bool    yes/no, true/false, on/off, 1/0
+ *   enum    one of the key's choices, compared case-insensitively, stored
+ *           as the canonical (table) spelling
+ *   list    items separated by commas and/or white space; may be empty
+ *   listen  inet:HOST:PORT, inet:[IPV6]:PORT or unix:/ABSOLUTE/PATH
+ *
+ * Values that a module must interpret further (a DNSBL zone's return codes,
+ * a network in CIDR notation) are checked by that module when it is built
+ * from the configuration; it names the key's origin with ng_config_where().
+ *
+ * Ownership: a struct ng_config owns every string it returns; they stay
+ * valid until the next ng_config_set()/ng_config_load() of that key or
+ * ng_config_free().  Thread-safety: none for writers; a loaded
+ * configuration that nobody modifies may be read from many threads.
+ */
+#ifndef NDRGUARD_CONFIG_H
+#define NDRGUARD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* The default configuration file. */
+#define NG_CONFIG_DEFAULT_PATH "/etc/ndrguard/ndrguard.conf"
+
+/* Every key.  Order = the order `ndrguard config` prints. */
+enum ng_key {
+	/* logging */
+	NG_K_LOG_TARGET,      /* enum: stderr, syslog */
+	NG_K_LOG_LEVEL,       /* enum: debug, info, warning, error */
+	NG_K_SYSLOG_FACILITY, /* enum: mail, daemon, local0..local7 */
+	NG_K_SYSLOG_NAME,     /* string: syslog ident */
+	/* DNS */
+	NG_K_DNS_SERVERS, /* list of HOST, HOST:PORT, [IPV6]:PORT; empty: resolv.conf */
+	NG_K_DNS_TIMEOUT, /* time: per try */
+	NG_K_DNS_TRIES,   /* int */
+	/* DNSBL */
+	NG_K_DNSBL_ZONES,               /* list of zone or zone=CODES */
+	NG_K_DNSBL_MODE,                /* enum: safe, all */
+	NG_K_BOUNCE_SENDERS,            /* list: <>, local parts */
+	NG_K_DNSBL_ACTION,              /* enum: reject, tempfail, tag, dry-run */
+	NG_K_DNSBL_DNS_FAILURE_ACTION,  /* enum: tag, accept, tempfail */
+	NG_K_DNSBL_REJECT_TEXT,         /* string template */
+	NG_K_DNSBL_TAG_HEADER,          /* string: header name */
+	NG_K_EXEMPT_NETWORKS,           /* list of CIDR */
+	NG_K_EXEMPT_RECIPIENTS,         /* list of local@domain patterns */
+	NG_K_DNSBL_CACHE_SIZE,          /* int: entries */
+	NG_K_DNSBL_CACHE_MIN_TTL,       /* time */
+	NG_K_DNSBL_CACHE_MAX_TTL,       /* time */
+	NG_K_DNSBL_NEGATIVE_TTL,        /* time: NXDOMAIN without SOA */
+	NG_K_DNSBL_SELFTEST_INTERVAL,   /* time; 0 = only at start */
+	/* policyd */
+	NG_K_POLICYD_LISTEN,            /* listen */
+	NG_K_POLICYD_MAX_CLIENTS,       /* int */
+	NG_K_POLICYD_IDLE_TIMEOUT,      /* time */
+	NG_K_POLICYD_CONNECTION_TTL,    /* time; 0 = none */
+	NG_K_POLICYD_DRAIN_TIMEOUT,     /* time: SIGTERM grace */
+	NG_K__COUNT
+};
+
+enum ng_config_type {
+	NG_CONF_STRING,
+	NG_CONF_INT,
+	NG_CONF_TIME,
+	NG_CONF_BOOL,
+	NG_CONF_ENUM,
+	NG_CONF_LIST,
+	NG_CONF_LISTEN,
+};
+
+/* One row of the table (lib/config/keys.c). */
+struct ng_config_key {
+	const char *name;
+	enum ng_config_type type;
+	const char *def;     /* default, as it would be written in the file */
+	long long min, max;  /* int and time */
+	const char *choices; /* enum: "a|b|c" */
+	const char *doc;     /* one line */
+};
+
+/* The table row of key k, or NULL for an out-of-range k. */
+const struct ng_config_key *ng_config_key_info(enum ng_key k);
+/* Look a key up by name; returns false when there is none. */
+bool ng_config_key_find(const char *name, enum ng_key *k);
+
+struct ng_config;
+
+/* A configuration holding every default.  Returns NULL when out of memory. */
+struct ng_config *ng_config_new(void);
+void ng_config_free(struct ng_config *cfg);
+
+/*
+ * Read `path`.  Every line is checked; on the first error returns -1 with
+ * "PATH:LINE: message" in err (size errlen), and cfg keeps the keys read
+ * before it (callers discard cfg).  A key set twice: the last one wins, as
+ * in Postfix.  Returns 0 on success, -1 on error (also: file unreadable).
+ */
+int ng_config_load(struct ng_config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * Set one key from "key=value" (the -o option; white space around '=' is
+ * allowed).  Errors name the origin "-o key=value".  0 or -1.
+ */
+int ng_config_override(struct ng_config *cfg, const char *assignment, char *err,
+                       size_t errlen);
+
+/* Set key k to `value` from `origin` (e.g. "file.conf:12"); 0 or -1 with err. */
+int ng_config_set(struct ng_config *cfg, enum ng_key k, const char *value, const char *origin,
+                  char *err, size_t errlen);
+
+/* Typed accessors; calling one for a key of another type is a bug (abort). */
+const char *ng_config_str(const struct ng_config *cfg, enum ng_key k); /* string, enum, listen */
+long long ng_config_int(const struct ng_config *cfg, enum ng_key k);   /* int, time (s) */
+bool ng_config_bool(const struct ng_config *cfg, enum ng_key k);
+/* A list: its items (each non-empty, trimmed) and their number. */
+size_t ng_config_list(const struct ng_config *cfg, enum ng_key k, const char *const **items);
+
+/* Where k's value came from: "default", "PATH:LINE" or "-o". */
+const char *ng_config_where(const struct ng_config *cfg, enum ng_key k);
+/* True when k was set by the file or -o (even to its default value). */
+bool ng_config_is_set(const struct ng_config *cfg, enum ng_key k);
+
+/* Print `key = value` lines in table order, as the file would say them:
+ * every key, or (only_set) those set by the file or -o. */
+void ng_config_print(const struct ng_config *cfg, FILE *out, bool only_set);
+/* The value of k as it would be written in the file (lists joined by ", "),
+ * into buf; returns buf. */
+const char *ng_config_format(const struct ng_config *cfg, enum ng_key k, char *buf, size_t cap);
+
+/*
+ * Listen addresses (inet:HOST:PORT, inet:[V6]:PORT, unix:PATH) parsed into
+ * their parts; 0, or -1 with a message in err.  host is "" for
+ * inet:*:PORT (every address).
+ */
+struct ng_listen {
+	bool is_unix;
+	char host[256];
+	unsigned port;
+	char path[108];
+};
+int ng_listen_parse(const char *spec, struct ng_listen *out, char *err, size_t errlen);
+
+#endif
