@@ -124,6 +124,15 @@ int ng_config_override(struct ng_config *cfg, const char *assignment, char *err,
 int ng_config_set(struct ng_config *cfg, enum ng_key k, const char *value, const char *origin,
                   char *err, size_t errlen);
 
+/*
+ * What every command does with -c and -o: a new configuration from `path`
+ * (NULL: NG_CONFIG_DEFAULT_PATH if that file exists, else the embedded
+ * defaults), then the `n` overrides "key=value" in order.  NULL with a
+ * message in err on any error; the caller exits 2.
+ */
+struct ng_config *ng_config_setup(const char *path, const char *const *overrides, size_t n,
+                                  char *err, size_t errlen);
+
 /* Typed accessors; calling one for a key of another type is a bug (abort). */
 const char *ng_config_str(const struct ng_config *cfg, enum ng_key k); /* string, enum, listen */
 long long ng_config_int(const struct ng_config *cfg, enum ng_key k);   /* int, time (s) */
