@@ -113,6 +113,11 @@ void ng_config_free(struct ng_config *cfg);
  */
 int ng_config_load(struct ng_config *cfg, const char *path, char *err, size_t errlen);
 
+/* ng_config_load() of `len` bytes of `text` named `name` in messages (for
+ * tests and the fuzz target). */
+int ng_config_parse_text(struct ng_config *cfg, const char *name, const char *text, size_t len,
+                         char *err, size_t errlen);
+
 /*
  * Set one key from "key=value" (the -o option; white space around '=' is
  * allowed).  Errors name the origin "-o key=value".  0 or -1.

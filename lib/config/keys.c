@@ -1,0 +1,108 @@
+/*
+ * keys.c - the table of every configuration key (config.h).
+ *
+ * One row per key, in enum ng_key order (checked at start-up by
+ * ng_config_new()): name, type, default as written in the file, bounds for
+ * numbers and times, choices for enums, and the one-line description that
+ * `ndrguard config -h` prints.  doc/man/ndrguard.conf.5 and
+ * conf/ndrguard.conf describe the same keys; a test checks that none is
+ * missing there.
+ */
+#include "ndrguard/config.h"
+
+#include <string.h>
+
+#define DAY (24LL * 3600)
+
+static const struct ng_config_key keys[NG_K__COUNT] = {
+    [NG_K_LOG_TARGET] = {"log_target", NG_CONF_ENUM, "stderr", 0, 0, "stderr|syslog",
+                         "where the daemons log: standard error or syslog"},
+    [NG_K_LOG_LEVEL] = {"log_level", NG_CONF_ENUM, "info", 0, 0, "debug|info|warning|error",
+                        "the least severe log lines written"},
+    [NG_K_SYSLOG_FACILITY] = {"syslog_facility", NG_CONF_ENUM, "mail", 0, 0,
+                              "mail|daemon|local0|local1|local2|local3|local4|local5|local6|"
+                              "local7",
+                              "syslog facility when log_target = syslog"},
+    [NG_K_SYSLOG_NAME] = {"syslog_name", NG_CONF_STRING, "ndrguard", 0, 0, NULL,
+                          "syslog identity; the daemon's name is appended"},
+
+    [NG_K_DNS_SERVERS] = {"dns_servers", NG_CONF_LIST, "", 0, 0, NULL,
+                          "DNS servers (HOST, HOST:PORT, [IPV6]:PORT); empty: /etc/resolv.conf"},
+    [NG_K_DNS_TIMEOUT] = {"dns_timeout", NG_CONF_TIME, "2s", 1, 60, NULL,
+                          "time to wait for one DNS answer before the next try"},
+    [NG_K_DNS_TRIES] = {"dns_tries", NG_CONF_INT, "2", 1, 10, NULL,
+                        "DNS queries sent per lookup before it is unknown"},
+
+    [NG_K_DNSBL_ZONES] = {"dnsbl_zones", NG_CONF_LIST, "ips.backscatterer.org=127.0.0.2", 0, 0,
+                          NULL,
+                          "DNSBL zones, each ZONE or ZONE=CODES (Postfix reject_rbl_client "
+                          "syntax)"},
+    [NG_K_DNSBL_MODE] = {"dnsbl_mode", NG_CONF_ENUM, "safe", 0, 0, "safe|all",
+                         "safe: act on listings only for bounce senders; all: for any mail "
+                         "(unsafe)"},
+    [NG_K_BOUNCE_SENDERS] = {"bounce_senders", NG_CONF_LIST, "<>, postmaster, mailer-daemon", 0,
+                             0, NULL,
+                             "envelope senders that make a message a bounce: <> and local "
+                             "parts"},
+    [NG_K_DNSBL_ACTION] = {"dnsbl_action", NG_CONF_ENUM, "reject", 0, 0,
+                           "reject|tempfail|tag|dry-run",
+                           "what a listed bounce gets (tag: a header; dry-run: a log line)"},
+    [NG_K_DNSBL_DNS_FAILURE_ACTION] = {"dnsbl_dns_failure_action", NG_CONF_ENUM, "tag", 0, 0,
+                                       "tag|accept|tempfail",
+                                       "what a bounce gets when no zone could answer; never "
+                                       "reject"},
+    [NG_K_DNSBL_REJECT_TEXT] = {"dnsbl_reject_text", NG_CONF_STRING,
+                                "Backscatter from $client rejected: listed on $zone: $txt", 0,
+                                0, NULL,
+                                "reply text for reject and tempfail ($client, $zone, $txt, "
+                                "$sender)"},
+    [NG_K_DNSBL_TAG_HEADER] = {"dnsbl_tag_header", NG_CONF_STRING, "X-Ndrguard", 0, 0, NULL,
+                               "the header that tag adds"},
+    [NG_K_EXEMPT_NETWORKS] = {"exempt_networks", NG_CONF_LIST, "", 0, 0, NULL,
+                              "client networks (CIDR) never rejected"},
+    [NG_K_EXEMPT_RECIPIENTS] = {"exempt_recipients", NG_CONF_LIST, "postmaster@*, abuse@*", 0,
+                                0, NULL,
+                                "recipients never rejected (local@domain, * wildcards)"},
+    [NG_K_DNSBL_CACHE_SIZE] = {"dnsbl_cache_size", NG_CONF_INT, "100000", 0, 10000000, NULL,
+                               "DNSBL answers cached (entries; 0 = no cache)"},
+    [NG_K_DNSBL_CACHE_MIN_TTL] = {"dnsbl_cache_min_ttl", NG_CONF_TIME, "60s", 0, DAY, NULL,
+                                  "shortest time an answer is cached"},
+    [NG_K_DNSBL_CACHE_MAX_TTL] = {"dnsbl_cache_max_ttl", NG_CONF_TIME, "1h", 0, 7 * DAY, NULL,
+                                  "longest time an answer is cached"},
+    [NG_K_DNSBL_NEGATIVE_TTL] = {"dnsbl_negative_ttl", NG_CONF_TIME, "5m", 0, DAY, NULL,
+                                 "cache time of a not-listed answer that names no SOA minimum"},
+    [NG_K_DNSBL_SELFTEST_INTERVAL] = {"dnsbl_selftest_interval", NG_CONF_TIME, "5m", 0, DAY,
+                                      NULL,
+                                      "RFC 5782 self-test period (0 = only at start)"},
+
+    [NG_K_POLICYD_LISTEN] = {"policyd_listen", NG_CONF_LISTEN, "inet:127.0.0.1:10040", 0, 0,
+                             NULL, "where policyd listens (inet:HOST:PORT or unix:PATH)"},
+    [NG_K_POLICYD_MAX_CLIENTS] = {"policyd_max_clients", NG_CONF_INT, "4096", 1, 1000000, NULL,
+                                  "concurrent policy connections"},
+    [NG_K_POLICYD_IDLE_TIMEOUT] = {"policyd_idle_timeout", NG_CONF_TIME, "1000s", 1, DAY, NULL,
+                                   "an idle policy connection is closed after this"},
+    [NG_K_POLICYD_CONNECTION_TTL] = {"policyd_connection_ttl", NG_CONF_TIME, "0", 0, 7 * DAY,
+                                     NULL,
+                                     "a policy connection is closed after this (0 = never)"},
+    [NG_K_POLICYD_DRAIN_TIMEOUT] = {"policyd_drain_timeout", NG_CONF_TIME, "10s", 0, 3600,
+                                    NULL,
+                                    "on SIGTERM, time to finish the requests in flight"},
+};
+
+const struct ng_config_key *ng_config_key_info(enum ng_key k)
+{
+	if ((unsigned)k >= NG_K__COUNT || keys[k].name == NULL)
+		return NULL;
+	return &keys[k];
+}
+
+bool ng_config_key_find(const char *name, enum ng_key *k)
+{
+	for (unsigned i = 0; i < NG_K__COUNT; i++) {
+		if (keys[i].name != NULL && strcmp(keys[i].name, name) == 0) {
+			*k = (enum ng_key)i;
+			return true;
+		}
+	}
+	return false;
+}
