@@ -51,4 +51,21 @@
 #define NG_CL_DISPOSITION_MAX 64   /* an MDN Disposition field */
 #define NG_CL_FOLD_TAIL_MAX   40   /* an unfinished "(in reply to" carried to the next line */
 
+/* Configuration file (lib/config): local and trusted, but still bounded. */
+#define NG_CONF_FILE_MAX (4 * 1024 * 1024) /* the whole file */
+#define NG_CONF_LINE_MAX (256 * 1024)      /* one logical line with its continuations */
+
+/* Postfix policy delegation protocol (lib/policy/request.c, src/policyd).
+ * A request longer than a cap is answered action=DUNNO and logged; only a
+ * single malformed request that runs on past NG_POLICY_FLOOD_MAX bytes
+ * without its empty line closes the connection. */
+#define NG_POLICY_REQUEST_MAX 16384     /* bytes of one request, its lines included */
+#define NG_POLICY_NAME_MAX    64        /* an attribute name */
+#define NG_POLICY_VALUE_MAX   4096      /* an attribute value (ccert_subject, policy_context) */
+#define NG_POLICY_ATTRS_MAX   128       /* attributes per request (Postfix 3.7 sends ~40) */
+#define NG_POLICY_FLOOD_MAX   (1 << 20) /* one malformed request, then the connection closes */
+#define NG_POLICY_INPUT_MAX   65536     /* unread pipelined input held per connection */
+#define NG_POLICY_TXT_MAX     200       /* peer TXT quoted in a reply, printable ASCII */
+#define NG_POLICY_REPLY_MAX   480       /* the action text (SMTP reply lines stay < 512) */
+
 #endif
