@@ -14,7 +14,9 @@
  * The RFC 5782 self-test (127.0.0.2 listed, 127.0.0.1 not) runs for every
  * zone at ng_dnsbl_new() and again every selftest_interval seconds; a zone
  * that fails it is *skipped* (its results say NG_DNSBL_SKIPPED, no query
- * is sent) until it passes; every change is logged and counted.
+ * is sent) until it passes; every change is logged and counted.  A run
+ * that gets no answer changes nothing (see "Self-test state" below).
+ * Concurrent lookups of the same address share one DNS query per zone.
  *
  * DNS and the clock are injected (STYLE.md habit 11): queries go through a
  * struct ng_dns_resolver (dns.h: c-ares on a libevent loop in the daemons,
@@ -33,10 +35,10 @@
 #include "ndrguard/dns.h"
 #include "ndrguard/log.h"
 
-#define NG_DNSBL_ZONES_MAX 16   /* zones per configuration */
-#define NG_DNSBL_ZONE_MAX  254  /* a zone name */
-#define NG_DNSBL_CODES_MAX 8    /* A records kept per answer */
-#define NG_DNSBL_TXT_MAX   512  /* TXT kept per answer (strings joined) */
+#define NG_DNSBL_ZONES_MAX 16  /* zones per configuration */
+#define NG_DNSBL_ZONE_MAX  254 /* a zone name */
+#define NG_DNSBL_CODES_MAX 8   /* A records kept per answer */
+#define NG_DNSBL_TXT_MAX   512 /* TXT kept per answer (strings joined) */
 
 enum ng_dnsbl_status {
 	NG_DNSBL_NOT_LISTED = 0,
@@ -70,10 +72,10 @@ enum ng_dnsbl_status ng_dnsbl_result_summary(const struct ng_dnsbl_result *r);
 struct ng_dnsbl_opts {
 	const char *const *zones; /* "zone" or "zone=CODES" (dnsbl_zones) */
 	size_t nzones;
-	size_t cache_size;           /* entries (ip, zone); 0 = no cache */
-	uint32_t min_ttl, max_ttl;   /* seconds */
-	uint32_t negative_ttl;       /* NXDOMAIN without an SOA minimum */
-	uint32_t selftest_interval;  /* seconds; 0 = only at ng_dnsbl_new() */
+	size_t cache_size;                /* entries (ip, zone); 0 = no cache */
+	uint32_t min_ttl, max_ttl;        /* seconds */
+	uint32_t negative_ttl;            /* NXDOMAIN without an SOA minimum */
+	uint32_t selftest_interval;       /* seconds; 0 = only at ng_dnsbl_new() */
 	struct ng_dns_resolver *resolver; /* borrowed */
 	const struct ng_log *log;         /* borrowed; may be NULL */
 	time_t (*now)(void *arg);         /* NULL = time(NULL) */
@@ -92,6 +94,9 @@ struct ng_dnsbl *ng_dnsbl_new(const struct ng_dnsbl_opts *opts, char *err, size_
 /* Cancels every query in flight (their callbacks are not called). */
 void ng_dnsbl_free(struct ng_dnsbl *bl);
 
+/* `res` is valid during the call only.  The callback may start lookups,
+ * cancel other lookups and run the self-test; it must not cancel its own
+ * lookup nor free the ng_dnsbl. */
 typedef void ng_dnsbl_done_fn(void *arg, const struct ng_dnsbl_result *res);
 
 /*
@@ -114,8 +119,52 @@ struct ng_dnsbl_stats {
 	unsigned long long listed, not_listed, unknown, unusable, skipped;
 	unsigned long long selftest_failures;
 	size_t zones_skipped_now;
+	/* added: self-test runs that passed after the zone was skipped, and
+	 * runs that could not complete (DNS unknown: the zone keeps its state) */
+	unsigned long long selftest_restores, selftest_unknown;
+	size_t cache_entries; /* now */
 };
 void ng_dnsbl_stats(const struct ng_dnsbl *bl, struct ng_dnsbl_stats *out);
+
+/*
+ * Self-test state (added).  The self-test of a zone asks for 127.0.0.2 and
+ * 127.0.0.1 (2.0.0.127.ZONE, 1.0.0.127.ZONE, never from the cache) and
+ * passes when the first is LISTED by the zone's codes and the second is NOT
+ * LISTED.  A conclusive failure (any other definite answer) skips the zone
+ * until a later run passes; the zone's cache entries are dropped then, as
+ * they may be answers of a zone gone wrong.  A run that cannot complete
+ * (timeout, SERVFAIL, REFUSED: UNKNOWN) changes nothing: a skipped zone
+ * stays skipped, an active one stays active (at ng_dnsbl_new() too: DNS
+ * trouble at start-up then shows as UNKNOWN lookups, which never reject),
+ * and is logged at warning.  With selftest_interval > 0, a lookup that
+ * finds a zone's last run started that long ago starts the next run (the
+ * clock is opts.now), so no timer is needed; ng_dnsbl_selftest() forces
+ * one.  A zone never runs two self-tests at once.
+ */
+enum ng_dnsbl_selftest_result {
+	NG_DNSBL_SELFTEST_NONE = 0, /* never completed */
+	NG_DNSBL_SELFTEST_PASS,
+	NG_DNSBL_SELFTEST_FAIL,
+	NG_DNSBL_SELFTEST_UNKNOWN,
+};
+/* "none", "pass", "fail", "unknown". */
+const char *ng_dnsbl_selftest_name(enum ng_dnsbl_selftest_result r);
+
+struct ng_dnsbl_zone_info {
+	const char *zone;  /* as in the results */
+	const char *codes; /* the reply pattern as configured; "" = any 127/8 */
+	bool skipped;
+	bool selftest_running;
+	enum ng_dnsbl_selftest_result selftest;      /* the last run that completed */
+	enum ng_dnsbl_status selftest_2, selftest_1; /* its verdicts on .2 and .1 */
+	time_t selftest_time;                        /* when it completed; 0 = never */
+};
+size_t ng_dnsbl_nzones(const struct ng_dnsbl *bl);
+/* Zone i (configuration order); 0, or -1 when i is out of range. */
+int ng_dnsbl_zone_info(const struct ng_dnsbl *bl, size_t i, struct ng_dnsbl_zone_info *out);
+/* How many zones have a self-test in flight (the CLI runs its event loop
+ * until this is 0 before it looks anything up). */
+size_t ng_dnsbl_selftest_pending(const struct ng_dnsbl *bl);
 
 /* The DNS name to query: "d.c.b.a.ZONE" or 32 nibbles + ZONE; 0, or -1 when
  * ip is not an address or the name does not fit. */

@@ -46,7 +46,7 @@ static const struct ng_config_key keys[NG_K__COUNT] = {
                              "parts"},
     [NG_K_DNSBL_ACTION] = {"dnsbl_action", NG_CONF_ENUM, "reject", 0, 0,
                            "reject|tempfail|tag|dry-run",
-                           "what a listed bounce gets (tag: a header; dry-run: a log line)"},
+                           "the answer to a listed bounce (tag: a header; dry-run: a log line)"},
     [NG_K_DNSBL_DNS_FAILURE_ACTION] = {"dnsbl_dns_failure_action", NG_CONF_ENUM, "tag", 0, 0,
                                        "tag|accept|tempfail",
                                        "what a bounce gets when no zone could answer; never "

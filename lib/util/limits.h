@@ -68,4 +68,10 @@
 #define NG_POLICY_TXT_MAX     200       /* peer TXT quoted in a reply, printable ASCII */
 #define NG_POLICY_REPLY_MAX   480       /* the action text (SMTP reply lines stay < 512) */
 
+/* DNSBL client (lib/dnsbl; the per-answer caps are in include/ndrguard/dnsbl.h
+ * and include/ndrguard/dns.h). */
+#define NG_DNSBL_CACHE_MAX       (1u << 24) /* cache entries (dnsbl_cache_size) */
+#define NG_DNSBL_CODES_TEXT_MAX  256        /* the CODES of one dnsbl_zones item */
+#define NG_DNSBL_INFLIGHT_BUCKETS 256       /* hash buckets of the queries in flight */
+
 #endif
