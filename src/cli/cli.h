@@ -14,5 +14,11 @@
 
 int ng_cmd_classify(int argc, char **argv);
 void ng_help_classify(void);
+int ng_cmd_lookup(int argc, char **argv);
+void ng_help_lookup(void);
+int ng_cmd_config(int argc, char **argv);
+void ng_help_config(void);
+int ng_cmd_policyd(int argc, char **argv);
+void ng_help_policyd(void);
 
 #endif
