@@ -166,6 +166,22 @@ int ng_dnsbl_zone_info(const struct ng_dnsbl *bl, size_t i, struct ng_dnsbl_zone
  * until this is 0 before it looks anything up). */
 size_t ng_dnsbl_selftest_pending(const struct ng_dnsbl *bl);
 
+/*
+ * From the configuration (dnsbl_zones, dnsbl_cache_*, dns_*): check the
+ * zones (ng_dnsbl_config_check), or build the c-ares resolver on `base` and
+ * the DNSBL client on it (ng_dnsbl_from_config; with periodic_selftest
+ * false the self-test runs only at start, as a one-shot command wants).
+ * 0, or -1 with "WHERE: KEY: message" in err and nothing built.  The
+ * caller frees *bl before *res.
+ */
+struct ng_config;
+struct event_base;
+int ng_dnsbl_config_check(const struct ng_config *cfg, char *err, size_t errlen);
+int ng_dnsbl_from_config(const struct ng_config *cfg, struct event_base *base,
+                         const struct ng_log *log, bool periodic_selftest,
+                         struct ng_dns_resolver **res, struct ng_dnsbl **bl, char *err,
+                         size_t errlen);
+
 /* The DNS name to query: "d.c.b.a.ZONE" or 32 nibbles + ZONE; 0, or -1 when
  * ip is not an address or the name does not fit. */
 int ng_dnsbl_qname(const char *ip, const char *zone, char *out, size_t cap);

@@ -48,16 +48,6 @@ static void errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d != NULL) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 static void value_clear(struct value *v)
 {
 	free(v->text);
@@ -114,12 +104,24 @@ static bool parse_number(const char *s, bool is_time, long long *out, const char
 	long long mul = 1;
 	if (is_time && *p != '\0') {
 		switch (tolower((unsigned char)*p)) {
-		case 's': mul = 1; break;
-		case 'm': mul = 60; break;
-		case 'h': mul = 3600; break;
-		case 'd': mul = 86400; break;
-		case 'w': mul = 7 * 86400; break;
-		default: *why = "unknown time unit (use s, m, h, d or w)"; return false;
+		case 's':
+			mul = 1;
+			break;
+		case 'm':
+			mul = 60;
+			break;
+		case 'h':
+			mul = 3600;
+			break;
+		case 'd':
+			mul = 86400;
+			break;
+		case 'w':
+			mul = 7 * 86400;
+			break;
+		default:
+			*why = "unknown time unit (use s, m, h, d or w)";
+			return false;
 		}
 		p++;
 	}
@@ -188,7 +190,7 @@ static int split_list(const char *s, struct value *v)
 			v->items = n;
 			cap = ncap;
 		}
-		v->items[v->nitems] = dupn(b, (size_t)(p - b));
+		v->items[v->nitems] = strndup(b, (size_t)(p - b));
 		if (v->items[v->nitems] == NULL)
 			return -1;
 		v->nitems++;
@@ -229,7 +231,7 @@ static int parse_value(enum ng_key k, const char *s, struct value *v, char *why,
 	memset(v, 0, sizeof(*v));
 	switch (key->type) {
 	case NG_CONF_STRING:
-		v->text = dupn(s, strlen(s));
+		v->text = strndup(s, strlen(s));
 		break;
 	case NG_CONF_INT:
 	case NG_CONF_TIME:
@@ -242,14 +244,14 @@ static int parse_value(enum ng_key k, const char *s, struct value *v, char *why,
 			     key->type == NG_CONF_TIME ? " seconds" : "");
 			return -1;
 		}
-		v->text = dupn(s, strlen(s));
+		v->text = strndup(s, strlen(s));
 		break;
 	case NG_CONF_BOOL:
 		if (!parse_bool(s, &v->num)) {
 			errf(why, whylen, "'%s' is not yes or no", s);
 			return -1;
 		}
-		v->text = dupn(v->num ? "yes" : "no", v->num ? 3 : 2);
+		v->text = strndup(v->num ? "yes" : "no", v->num ? 3 : 2);
 		break;
 	case NG_CONF_ENUM: {
 		size_t n = 0;
@@ -258,7 +260,7 @@ static int parse_value(enum ng_key k, const char *s, struct value *v, char *why,
 			errf(why, whylen, "'%s' is not one of %s", s, key->choices);
 			return -1;
 		}
-		v->text = dupn(c, n);
+		v->text = strndup(c, n);
 		break;
 	}
 	case NG_CONF_LIST:
@@ -275,7 +277,7 @@ static int parse_value(enum ng_key k, const char *s, struct value *v, char *why,
 			errf(why, whylen, "%s", e);
 			return -1;
 		}
-		v->text = dupn(s, strlen(s));
+		v->text = strndup(s, strlen(s));
 		break;
 	}
 	}
@@ -298,8 +300,8 @@ static int set_key(struct ng_config *cfg, enum ng_key k, const char *value, cons
 	}
 	size_t len = strlen(value);
 	const char *t = trim(value, &len);
-	char *s = dupn(t, len);
-	char *where = dupn(origin, strlen(origin));
+	char *s = strndup(t, len);
+	char *where = strndup(origin, strlen(origin));
 	if (s == NULL || where == NULL) {
 		free(s);
 		free(where);
@@ -377,7 +379,8 @@ static int assign(struct ng_config *cfg, const char *line, size_t len, const cha
 	while (i < len && is_blank((unsigned char)s[i]))
 		i++;
 	if (i >= len || s[i] != '=') {
-		errf(err, errlen, "%s: expected '=' after '%.*s'", origin, (int)(n > 64 ? 64 : n), s);
+		errf(err, errlen, "%s: expected '=' after '%.*s'", origin, (int)(n > 64 ? 64 : n),
+		     s);
 		return -1;
 	}
 	char name[64];
@@ -392,7 +395,7 @@ static int assign(struct ng_config *cfg, const char *line, size_t len, const cha
 		errf(err, errlen, "%s: unknown key '%s'", origin, name);
 		return -1;
 	}
-	char *value = dupn(s + i + 1, len - i - 1);
+	char *value = strndup(s + i + 1, len - i - 1);
 	if (value == NULL) {
 		errf(err, errlen, "%s: out of memory", origin);
 		return -1;
@@ -405,8 +408,8 @@ static int assign(struct ng_config *cfg, const char *line, size_t len, const cha
 /* Append " " + line to the logical line *cur (moving it into *joined, a
  * buffer of its own, the first time).  -1 when it grows past the cap or
  * memory runs out. */
-static int append_continuation(const char **cur, size_t *cur_len, char **joined,
-                               size_t *joined_cap, const char *line, size_t len)
+static int append_continuation(const char **cur, size_t *cur_len, char **joined, size_t *joined_cap,
+                               const char *line, size_t len)
 {
 	size_t need = *cur_len + 1 + len + 1;
 	if (need > NG_CONF_LINE_MAX)
@@ -461,7 +464,8 @@ static int load_text(struct ng_config *cfg, const char *path, const char *text, 
 		if (is_blank((unsigned char)line[0])) {
 			if (cur == NULL) {
 				snprintf(origin, sizeof(origin), "%s:%lu", path, lineno + 1);
-				errf(err, errlen, "%s: continuation line without a 'name = value' before it",
+				errf(err, errlen,
+				     "%s: continuation line without a 'name = value' before it",
 				     origin);
 				rc = -1;
 				break;
@@ -505,7 +509,8 @@ int ng_config_load(struct ng_config *cfg, const char *path, char *err, size_t er
 	for (;;) {
 		if (size + 4096 > cap) {
 			if (cap >= NG_CONF_FILE_MAX) {
-				errf(err, errlen, "%s: larger than %d bytes", path, NG_CONF_FILE_MAX);
+				errf(err, errlen, "%s: larger than %d bytes", path,
+				     NG_CONF_FILE_MAX);
 				rc = -1;
 				break;
 			}
@@ -542,8 +547,7 @@ int ng_config_parse_text(struct ng_config *cfg, const char *name, const char *te
 	return load_text(cfg, name, text, len, err, errlen);
 }
 
-int ng_config_override(struct ng_config *cfg, const char *assignment, char *err,
-                       size_t errlen)
+int ng_config_override(struct ng_config *cfg, const char *assignment, char *err, size_t errlen)
 {
 	char origin[160];
 	char shown[96];
@@ -561,7 +565,7 @@ int ng_config_override(struct ng_config *cfg, const char *assignment, char *err,
 			memcpy(name, assignment, kl);
 			name[kl] = '\0';
 			if (ng_config_key_find(name, &k)) {
-				char *w = dupn("-o", 2);
+				char *w = strndup("-o", 2);
 				if (w != NULL) {
 					free(cfg->v[k].where);
 					cfg->v[k].where = w;

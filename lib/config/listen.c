@@ -75,7 +75,8 @@ int ng_listen_parse(const char *spec, struct ng_listen *out, char *err, size_t e
 		return -1;
 	}
 	for (; *p != '\0'; p++) {
-		if (!isdigit((unsigned char)*p) || (port = port * 10 + (unsigned)(*p - '0')) > 65535) {
+		if (!isdigit((unsigned char)*p) ||
+		    (port = port * 10 + (unsigned)(*p - '0')) > 65535) {
 			snprintf(err, errlen, "'%s': port must be 1..65535", spec);
 			return -1;
 		}

@@ -5,9 +5,9 @@
  * The configuration module checks types and enum spellings; what only the
  * policy understands (networks, recipient patterns, the reply template, the
  * header name) is checked by ng_policy_new(), and its message is prefixed
- * here with the key and where the value came from, e.g.
- * "exempt_networks (/etc/ndrguard/ndrguard.conf:12): '10.0.0.1/8': host
- * bits set below the prefix (did you mean 10.0.0.0/8?)".
+ * here with where the value came from and the key, as the configuration's
+ * own errors are, e.g. "/etc/ndrguard/ndrguard.conf:12: exempt_networks:
+ * '10.0.0.1/8': host bits set below the prefix (did you mean 10.0.0.0/8?)".
  */
 #include "ndrguard/config.h"
 #include "ndrguard/policy.h"
@@ -28,8 +28,8 @@ static int pick(const struct ng_config *cfg, enum ng_key k, const char *const *n
 		}
 	}
 	const struct ng_config_key *info = ng_config_key_info(k);
-	snprintf(err, errlen, "%s (%s): unknown value '%.40s'", info ? info->name : "?",
-	         ng_config_where(cfg, k), v);
+	snprintf(err, errlen, "%s: %s: unknown value '%.40s'", ng_config_where(cfg, k),
+	         info ? info->name : "?", v);
 	return -1;
 }
 
@@ -72,7 +72,7 @@ struct ng_policy *ng_policy_from_config(const struct ng_config *cfg, char *err, 
 	enum ng_key k = keys[bad];
 	const struct ng_config_key *info = k != NG_K__COUNT ? ng_config_key_info(k) : NULL;
 	if (info != NULL)
-		snprintf(err, errlen, "%s (%s): %s", info->name, ng_config_where(cfg, k), msg);
+		snprintf(err, errlen, "%s: %s: %s", ng_config_where(cfg, k), info->name, msg);
 	else
 		snprintf(err, errlen, "%s", msg);
 	return NULL;

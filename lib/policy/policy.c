@@ -55,16 +55,6 @@ struct ng_policy {
 
 /* ----- building ----- */
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static bool printable(const char *s)
 {
 	for (; *s != '\0'; s++)
@@ -98,7 +88,7 @@ static int add_bounce_sender(struct ng_policy *pol, const char *s, char *err, si
 	}
 	struct item *list = at != NULL ? pol->addrs : pol->locals;
 	size_t *count = at != NULL ? &pol->naddrs : &pol->nlocals;
-	struct item it = {dup_n(s, n), n};
+	struct item it = {strndup(s, n), n};
 	if (it.s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -133,8 +123,8 @@ static int add_rcpt(struct ng_policy *pol, const char *s, char *err, size_t errl
 		return -1;
 	}
 	struct rcpt_pattern *r = &pol->rcpts[pol->nrcpts++];
-	r->local = any_local ? NULL : dup_n(s, llen);
-	r->domain = any_dom ? NULL : dup_n(dom, dlen);
+	r->local = any_local ? NULL : strndup(s, llen);
+	r->domain = any_dom ? NULL : strndup(dom, dlen);
 	if ((!any_local && r->local == NULL) || (!any_dom && r->domain == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -175,8 +165,8 @@ struct ng_policy *ng_policy_build(const struct ng_policy_opts *o, enum ng_policy
 	pol->addrs = calloc(nb + 1, sizeof(*pol->addrs));
 	pol->nets = calloc(o->nexempt_networks + 1, sizeof(*pol->nets));
 	pol->rcpts = calloc(o->nexempt_recipients + 1, sizeof(*pol->rcpts));
-	pol->text = dup_n(text, strlen(text));
-	pol->header = dup_n(header, strlen(header));
+	pol->text = strndup(text, strlen(text));
+	pol->header = strndup(header, strlen(header));
 	if (pol->locals == NULL || pol->addrs == NULL || pol->nets == NULL || pol->rcpts == NULL ||
 	    pol->text == NULL || pol->header == NULL)
 		goto fail;

@@ -12,6 +12,7 @@
 
 #include <ndrguard/config.h>
 #include <ndrguard/dnsbl.h>
+#include <ndrguard/policy.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -28,8 +29,7 @@ void ng_help_config(void)
 	       "ndrguard.conf(5) takes.  Every line of the file is checked; an unknown key\n"
 	       "or a bad value is reported with file and line.\n"
 	       "\n"
-	       "  -c FILE          the configuration file (default " NG_CONFIG_DEFAULT_PATH
-	       ";\n"
+	       "  -c FILE          the configuration file (default " NG_CONFIG_DEFAULT_PATH ";\n"
 	       "                   without it, the embedded defaults)\n"
 	       "  -o key=value     override a key (repeatable)\n"
 	       "  -n               only the keys the file or -o set\n"
@@ -42,8 +42,8 @@ void ng_help_config(void)
 
 static const char *type_name(enum ng_config_type t)
 {
-	static const char *const names[] = {"string", "int", "time", "bool", "enum", "list",
-	                                    "listen"};
+	static const char *const names[] = {"string", "int",  "time",  "bool",
+	                                    "enum",   "list", "listen"};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
 
@@ -61,24 +61,16 @@ static void list_keys(void)
 	}
 }
 
-/* Checks that belong to the modules that read a key; "" or the error. */
+/* The checks of the modules that read the keys: zones, networks,
+ * templates; 0, or -1 with the message in err. */
 static int check_modules(const struct ng_config *cfg, char *err, size_t errlen)
 {
-	const char *const *zones;
-	size_t n = ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones);
-	if (n > NG_DNSBL_ZONES_MAX) {
-		snprintf(err, errlen, "%s: dnsbl_zones: more than %d zones",
-		         ng_config_where(cfg, NG_K_DNSBL_ZONES), NG_DNSBL_ZONES_MAX);
+	if (ng_dnsbl_config_check(cfg, err, errlen) != 0)
 		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char why[256];
-		if (ng_dnsbl_zone_check(zones[i], why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "%s: dnsbl_zones: %s",
-			         ng_config_where(cfg, NG_K_DNSBL_ZONES), why);
-			return -1;
-		}
-	}
+	struct ng_policy *pol = ng_policy_from_config(cfg, err, errlen);
+	if (pol == NULL)
+		return -1;
+	ng_policy_free(pol);
 	return 0;
 }
 
@@ -93,7 +85,9 @@ int ng_cmd_config(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt(argc, argv, "c:o:ndlh")) != -1) {
 		switch (c) {
-		case 'c': path = optarg; break;
+		case 'c':
+			path = optarg;
+			break;
 		case 'o':
 			if (noverrides == MAX_OVERRIDES) {
 				fprintf(stderr, "ndrguard config: more than %d -o options\n",
@@ -102,11 +96,21 @@ int ng_cmd_config(int argc, char **argv)
 			}
 			overrides[noverrides++] = optarg;
 			break;
-		case 'n': mode = SET; break;
-		case 'd': mode = DEFAULTS; break;
-		case 'l': mode = LIST; break;
-		case 'h': ng_help_config(); return NG_EXIT_OK;
-		default: ng_help_config(); return NG_EXIT_USAGE;
+		case 'n':
+			mode = SET;
+			break;
+		case 'd':
+			mode = DEFAULTS;
+			break;
+		case 'l':
+			mode = LIST;
+			break;
+		case 'h':
+			ng_help_config();
+			return NG_EXIT_OK;
+		default:
+			ng_help_config();
+			return NG_EXIT_USAGE;
 		}
 	}
 	if (mode == LIST) {
@@ -115,12 +119,11 @@ int ng_cmd_config(int argc, char **argv)
 	}
 
 	char err[1024];
-	struct ng_config *cfg = mode == DEFAULTS ? ng_config_new()
-	                                         : ng_config_setup(path, overrides, noverrides,
-	                                                           err, sizeof(err));
+	struct ng_config *cfg =
+	    mode == DEFAULTS ? ng_config_new()
+	                     : ng_config_setup(path, overrides, noverrides, err, sizeof(err));
 	if (cfg == NULL) {
-		fprintf(stderr, "ndrguard config: %s\n",
-		        mode == DEFAULTS ? "out of memory" : err);
+		fprintf(stderr, "ndrguard config: %s\n", mode == DEFAULTS ? "out of memory" : err);
 		return mode == DEFAULTS ? NG_EXIT_RUNTIME : NG_EXIT_USAGE;
 	}
 	if (check_modules(cfg, err, sizeof(err)) != 0) {

@@ -14,10 +14,8 @@ static const struct command {
 } commands[] = {
     {"classify", ng_cmd_classify, ng_help_classify,
      "classify messages: bounce, delay, auto-reply, ... (JSON lines or a table)"},
-    {"lookup", ng_cmd_lookup, ng_help_lookup,
-     "look IP addresses up on the configured DNSBL zones"},
-    {"config", ng_cmd_config, ng_help_config,
-     "print or check the configuration (like postconf)"},
+    {"lookup", ng_cmd_lookup, ng_help_lookup, "look IP addresses up on the configured DNSBL zones"},
+    {"config", ng_cmd_config, ng_help_config, "print or check the configuration (like postconf)"},
     {"policyd", ng_cmd_policyd, ng_help_policyd,
      "Postfix policy service: DNSBL safe mode (check_policy_service)"},
 };

@@ -149,48 +149,14 @@ static int setup(const struct ng_config *cfg, struct event_base *base, const str
                  struct ng_dns_resolver **res, struct ng_dnsbl **bl)
 {
 	char err[512];
-	const char *const *zones, *const *servers;
-	size_t nzones = ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones);
-	size_t nservers = ng_config_list(cfg, NG_K_DNS_SERVERS, &servers);
+	const char *const *zones;
 
-	if (nzones == 0) {
+	if (ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones) == 0) {
 		fprintf(stderr, "ndrguard: lookup: no DNSBL zones: dnsbl_zones is empty (%s)\n",
 		        ng_config_where(cfg, NG_K_DNSBL_ZONES));
 		return NG_EXIT_USAGE;
 	}
-	if (nzones > NG_DNSBL_ZONES_MAX) {
-		fprintf(stderr, "ndrguard: lookup: %s: dnsbl_zones: more than %d zones\n",
-		        ng_config_where(cfg, NG_K_DNSBL_ZONES), NG_DNSBL_ZONES_MAX);
-		return NG_EXIT_USAGE;
-	}
-	for (size_t i = 0; i < nzones; i++)
-		if (ng_dnsbl_zone_check(zones[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "ndrguard: lookup: %s: dnsbl_zones: %s\n",
-			        ng_config_where(cfg, NG_K_DNSBL_ZONES), err);
-			return NG_EXIT_USAGE;
-		}
-	long long timeout = ng_config_int(cfg, NG_K_DNS_TIMEOUT);
-	long long tries = ng_config_int(cfg, NG_K_DNS_TRIES);
-	*res = ng_dns_ares_new(base, servers, nservers, (unsigned)(timeout * 1000), (unsigned)tries,
-	                       log, err, sizeof(err));
-	if (*res == NULL) {
-		fprintf(stderr, "ndrguard: lookup: %s: dns_servers: %s\n",
-		        ng_config_where(cfg, NG_K_DNS_SERVERS), err);
-		return NG_EXIT_USAGE;
-	}
-	struct ng_dnsbl_opts o = {
-	    .zones = zones,
-	    .nzones = nzones,
-	    .cache_size = (size_t)ng_config_int(cfg, NG_K_DNSBL_CACHE_SIZE),
-	    .min_ttl = (uint32_t)ng_config_int(cfg, NG_K_DNSBL_CACHE_MIN_TTL),
-	    .max_ttl = (uint32_t)ng_config_int(cfg, NG_K_DNSBL_CACHE_MAX_TTL),
-	    .negative_ttl = (uint32_t)ng_config_int(cfg, NG_K_DNSBL_NEGATIVE_TTL),
-	    .selftest_interval = 0, /* one run, before the lookups */
-	    .resolver = *res,
-	    .log = log,
-	};
-	*bl = ng_dnsbl_new(&o, err, sizeof(err));
-	if (*bl == NULL) {
+	if (ng_dnsbl_from_config(cfg, base, log, false, res, bl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ndrguard: lookup: %s\n", err);
 		return NG_EXIT_USAGE;
 	}

@@ -257,7 +257,7 @@ static int serve(struct pd_server *srv, struct ng_config *cfg)
 	log_setup(srv, cfg);
 	if (ng_listen_parse(ng_config_str(cfg, NG_K_POLICYD_LISTEN), &srv->listen, err,
 	                    sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "policyd_listen (%s): %s",
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: policyd_listen: %s",
 		       ng_config_where(cfg, NG_K_POLICYD_LISTEN), err);
 		ng_config_free(cfg);
 		return NG_EXIT_USAGE;
@@ -281,7 +281,7 @@ static int serve(struct pd_server *srv, struct ng_config *cfg)
 	}
 	raise_nofile(srv);
 	if (pd_listen_start(srv, err, sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "policyd_listen (%s): %s",
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: policyd_listen: %s",
 		       ng_config_where(srv->gen->cfg, NG_K_POLICYD_LISTEN), err);
 		goto out;
 	}

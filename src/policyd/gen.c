@@ -58,49 +58,12 @@ static void join(char *buf, size_t cap, const char *const *items, size_t n)
 static int build_dnsbl(struct pd_gen *g, char *err, size_t errlen)
 {
 	const struct ng_config *cfg = g->cfg;
-	const char *const *zones, *const *servers;
+	const char *const *zones;
 	size_t nzones = ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones);
-	size_t nservers = ng_config_list(cfg, NG_K_DNS_SERVERS, &servers);
-	char msg[400];
 
-	if (nzones > NG_DNSBL_ZONES_MAX) {
-		snprintf(err, errlen, "dnsbl_zones (%s): more than %d zones",
-		         ng_config_where(cfg, NG_K_DNSBL_ZONES), NG_DNSBL_ZONES_MAX);
+	if (ng_dnsbl_from_config(cfg, g->srv->base, &g->srv->log, true, &g->res, &g->bl, err,
+	                         errlen) != 0)
 		return -1;
-	}
-	for (size_t i = 0; i < nzones; i++) {
-		if (ng_dnsbl_zone_check(zones[i], msg, sizeof(msg)) != 0) {
-			snprintf(err, errlen, "dnsbl_zones (%s): %s",
-			         ng_config_where(cfg, NG_K_DNSBL_ZONES), msg);
-			return -1;
-		}
-	}
-	long long timeout = ng_config_int(cfg, NG_K_DNS_TIMEOUT);
-	long long tries = ng_config_int(cfg, NG_K_DNS_TRIES);
-	g->res = ng_dns_ares_new(g->srv->base, servers, nservers, (unsigned)(timeout * 1000),
-	                         (unsigned)tries, &g->srv->log, msg, sizeof(msg));
-	if (g->res == NULL) {
-		snprintf(err, errlen, "dns_servers (%s): %s",
-		         ng_config_where(cfg, NG_K_DNS_SERVERS), msg);
-		return -1;
-	}
-	struct ng_dnsbl_opts o = {
-	    .zones = zones,
-	    .nzones = nzones,
-	    .cache_size = (size_t)ng_config_int(cfg, NG_K_DNSBL_CACHE_SIZE),
-	    .min_ttl = (uint32_t)ng_config_int(cfg, NG_K_DNSBL_CACHE_MIN_TTL),
-	    .max_ttl = (uint32_t)ng_config_int(cfg, NG_K_DNSBL_CACHE_MAX_TTL),
-	    .negative_ttl = (uint32_t)ng_config_int(cfg, NG_K_DNSBL_NEGATIVE_TTL),
-	    .selftest_interval = (uint32_t)ng_config_int(cfg, NG_K_DNSBL_SELFTEST_INTERVAL),
-	    .resolver = g->res,
-	    .log = &g->srv->log,
-	};
-	g->bl = ng_dnsbl_new(&o, msg, sizeof(msg));
-	if (g->bl == NULL) {
-		snprintf(err, errlen, "dnsbl_zones (%s): %s",
-		         ng_config_where(cfg, NG_K_DNSBL_ZONES), msg);
-		return -1;
-	}
 	join(g->zones, sizeof(g->zones), zones, nzones);
 	return 0;
 }

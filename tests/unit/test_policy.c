@@ -357,11 +357,11 @@ static void test_from_config(void **state)
 	static const struct {
 		const char *set, *want;
 	} errs[] = {
-	    {"exempt_networks = 192.0.2.1/24", "exempt_networks (-o"},
-	    {"exempt_recipients = a*@b", "exempt_recipients (-o"},
-	    {"dnsbl_reject_text = go away $who", "dnsbl_reject_text (-o"},
-	    {"dnsbl_tag_header = X Bad", "dnsbl_tag_header (-o"},
-	    {"bounce_senders = <bounce>", "bounce_senders (-o"},
+	    {"exempt_networks = 192.0.2.1/24", "-o: exempt_networks"},
+	    {"exempt_recipients = a*@b", "-o: exempt_recipients"},
+	    {"dnsbl_reject_text = go away $who", "-o: dnsbl_reject_text"},
+	    {"dnsbl_tag_header = X Bad", "-o: dnsbl_tag_header"},
+	    {"bounce_senders = <bounce>", "-o: bounce_senders"},
 	};
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		struct ng_config *c2 = ng_config_new();
