@@ -46,6 +46,7 @@ enum ng_key {
 	NG_K_LOG_LEVEL,       /* enum: debug, info, warning, error */
 	NG_K_SYSLOG_FACILITY, /* enum: mail, daemon, local0..local7 */
 	NG_K_SYSLOG_NAME,     /* string: syslog ident */
+	NG_K_DAEMON_USER,     /* string: user the daemons switch to after binding */
 	/* DNS */
 	NG_K_DNS_SERVERS, /* list of HOST, HOST:PORT, [IPV6]:PORT; empty: resolv.conf */
 	NG_K_DNS_TIMEOUT, /* time: per try */

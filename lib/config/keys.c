@@ -25,6 +25,8 @@ static const struct ng_config_key keys[NG_K__COUNT] = {
                               "syslog facility when log_target = syslog"},
     [NG_K_SYSLOG_NAME] = {"syslog_name", NG_CONF_STRING, "ndrguard", 0, 0, NULL,
                           "syslog identity; the daemon's name is appended"},
+    [NG_K_DAEMON_USER] = {"daemon_user", NG_CONF_STRING, "", 0, 0, NULL,
+                          "when started as root, the user daemons run as after binding"},
 
     [NG_K_DNS_SERVERS] = {"dns_servers", NG_CONF_LIST, "", 0, 0, NULL,
                           "DNS servers (HOST, HOST:PORT, [IPV6]:PORT); empty: /etc/resolv.conf"},

@@ -25,6 +25,7 @@
  */
 #include "../cli/cli.h"
 #include "policyd.h"
+#include "util/privs.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -144,7 +145,8 @@ static void reload(struct pd_server *srv)
 	}
 	const struct ng_config *old = srv->gen->cfg;
 	static const enum ng_key restart_keys[] = {NG_K_POLICYD_LISTEN, NG_K_LOG_TARGET,
-	                                           NG_K_SYSLOG_FACILITY, NG_K_SYSLOG_NAME};
+	                                           NG_K_SYSLOG_FACILITY, NG_K_SYSLOG_NAME,
+	                                           NG_K_DAEMON_USER};
 	for (size_t i = 0; i < sizeof(restart_keys) / sizeof(restart_keys[0]); i++) {
 		enum ng_key k = restart_keys[i];
 		if (strcmp(ng_config_str(old, k), ng_config_str(g->cfg, k)) != 0)
@@ -285,6 +287,14 @@ static int serve(struct pd_server *srv, struct ng_config *cfg)
 		       ng_config_where(srv->gen->cfg, NG_K_POLICYD_LISTEN), err);
 		goto out;
 	}
+	if (ng_privs_drop(ng_config_str(srv->gen->cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: daemon_user: %s",
+		       ng_config_where(srv->gen->cfg, NG_K_DAEMON_USER), err);
+		rc = NG_EXIT_USAGE;
+		goto out;
+	}
+	if (geteuid() == 0)
+		ng_log(&srv->log, NG_LOG_WARN, "running as root: set daemon_user");
 	for (size_t i = 0; i < 4; i++) {
 		sigs[i] = evsignal_new(srv->base, signos[i], signal_cb, srv);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) < 0) {

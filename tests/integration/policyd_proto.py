@@ -635,6 +635,32 @@ def t_limits(env):
         pd.check_clean_exit()
 
 
+def t_daemon_user(env):
+    """Started as root with daemon_user, policyd binds, then runs as that user."""
+    if os.geteuid() != 0:
+        print("  (not root: daemon_user not exercised)")
+        return
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    pd = Policyd(env["bin"], env["tmp"], "user", env["dns"].port, extra=["daemon_user=nobody"])
+    try:
+        with open("/proc/%d/status" % pd.proc.pid) as f:
+            uids = [line.split()[1:] for line in f if line.startswith("Uid:")][0]
+        if any(int(u) != nobody.pw_uid for u in uids):
+            raise AssertionError("uids %s, want all %d" % (uids, nobody.pw_uid))
+        s = pd.connect()
+        s.sendall(request(""))
+        expect(read_replies(s, 1)[0], REJECT, "after dropping privileges")
+        s.close()
+    finally:
+        pd.check_clean_exit()
+    p = subprocess.run([env["bin"], "policyd", "-o", "daemon_user=no-such-user-x", "-o",
+                        "policyd_listen=inet:127.0.0.1:%d" % free_port(), "-o", "dnsbl_zones="],
+                       capture_output=True, text=True, timeout=10)
+    if p.returncode != 2 or "daemon_user: no such user" not in p.stderr:
+        raise AssertionError("unknown daemon_user: exit %d, %s" % (p.returncode, p.stderr))
+
+
 def t_config_error(env):
     p = subprocess.run([env["bin"], "policyd", "-o", "exempt_networks=10.0.0.1/8", "-o",
                         "policyd_listen=inet:127.0.0.1:%d" % free_port()],
@@ -648,7 +674,7 @@ TESTS = [("verdicts", t_verdicts), ("keepalive", t_keepalive), ("pipelined", t_p
          ("split", t_split), ("oversized", t_oversized), ("garbage", t_garbage),
          ("flood", t_flood), ("concurrent-1000", t_concurrent), ("dns-down", t_dns_down),
          ("reload", t_reload), ("drain", t_drain), ("unix-socket", t_unix), ("limits", t_limits),
-         ("config-error", t_config_error)]
+         ("daemon-user", t_daemon_user), ("config-error", t_config_error)]
 
 
 def main(argv):

@@ -1,0 +1,18 @@
+/*
+ * privs.h - give up root after binding (STYLE.md habit 10: bind, drop
+ * privileges, then serve).
+ */
+#ifndef NG_UTIL_PRIVS_H
+#define NG_UTIL_PRIVS_H
+
+#include <stddef.h>
+
+/*
+ * Become `user` (its uid, primary gid and supplementary groups) when the
+ * process runs as root; verifies that root cannot be regained.  user NULL
+ * or "" does nothing.  Not running as root with a user set: 0 when already
+ * that user, else -1.  0, or -1 with a message in err.
+ */
+int ng_privs_drop(const char *user, char *err, size_t errlen);
+
+#endif
