@@ -1,12 +1,20 @@
 #!/bin/sh
 # demo.sh - what `make demo` shows: ndrguard classifying the messages in
-# examples/ with its embedded defaults.
+# examples/ with its embedded defaults, then ndrguard policyd doing
+# Backscatterer's safe mode behind a real Postfix.
 #
 # Usage: scripts/demo.sh BIN      (make demo passes build/ndrguard)
 #
-# Prints the classification table, one message's JSON verdict and a count
-# per class.  Needs only the binary and python3.  Exits non-zero when BIN
-# fails (2 for a usage error of this script).
+# Part 1 prints the classification table, one message's JSON verdict and a
+# count per class; it needs only the binary and python3.
+# Part 2 starts, all on loopback and in one temporary directory, a test
+# DNSBL zone (rbldnsd), `BIN policyd` and a throwaway Postfix instance that
+# asks policyd (tests/integration/dnsd.sh and postfix.sh), sends a bounce and
+# an ordinary message from a listed client address with swaks, shows the SMTP
+# replies, the delivery and policyd's log lines, and stops everything by PID.
+# It needs root, postfix, rbldnsd and swaks (make demo installs them), and is
+# skipped with a note otherwise; NG_DEMO_POLICYD=0 skips it.
+# Exits non-zero when BIN fails (2 for a usage error of this script).
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -60,3 +68,134 @@ for cls in order + sorted(set(counts) - set(order)):
     print("%-10s %3d" % (cls, counts.get(cls, 0)))
 print("%-10s %3d" % ("total", sum(counts.values())))
 EOF
+
+# --- part 2: policyd behind a real Postfix ---------------------------------
+# Runs in a subshell: the helpers install their own exit trap there (stop
+# every server by PID, remove the temporary directory), and they are written
+# for plain sh, not for set -e.
+policyd_demo() {
+	set +e
+	ndr=$bin # the helpers below use plain variable names of their own
+	. tests/integration/common.sh
+	. tests/integration/dnsd.sh
+	. tests/integration/postfix.sh
+	listed=127.0.0.77
+	unlisted=127.0.0.5
+	say() { printf '%s\n' "$*"; }
+	# A summary of a swaks transcript: the envelope and the replies to it.
+	dialogue() {
+		sed -n -e 's/^ *-> \(MAIL FROM:.*\)/    C: \1/p' -e 's/^ *-> \(RCPT TO:.*\)/    C: \1/p' \
+			-e 's/^ *-> \(DATA\)$/    C: \1/p' -e 's/^<\(-\|\*\*\) *\(2[0-9][0-9] 2\.1\..*\)/    S: \2/p' \
+			-e 's/^<\(-\|\*\*\) *\(354 .*\)/    S: \2/p' -e 's/^<\(-\|\*\*\) *\(250 .*queued as.*\)/    S: \2/p' \
+			-e 's/^<\*\* *\([45][0-9][0-9] .*\)/    S: \1/p' "$1"
+	}
+
+	if [ "$(id -u)" != 0 ]; then
+		say "(skipped: the Postfix part needs root)"
+		return 0
+	fi
+	for c in postfix smtp-sink rbldnsd swaks; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			say "(skipped: $c is not installed; scripts/install-deps.sh demo)"
+			return 0
+		fi
+	done
+	if ! "$ndr" help policyd >/dev/null 2>&1; then
+		say "(skipped: this ndrguard has no policyd command)"
+		return 0
+	fi
+	ng_tmpdir
+	T=$NG_TMP
+
+	say "Safe mode: reject only when the client IP is listed on the DNSBL *and* the"
+	say "envelope sender is a bounce sender (<>, postmaster@, mailer-daemon@);"
+	say "ordinary mail from a listed IP is accepted."
+	say ""
+	say "A test DNSBL zone bl.test (rbldnsd), listing $listed with a reason:"
+	ng_dnsd_data "$T/bl.test" "$listed :127.0.0.2:Backscatter from \$ see http://bl.test/\$"
+	ng_dnsd_start bl.test "$T/bl.test"
+	say "    $listed listed, TXT \"Backscatter from $listed see http://bl.test/$listed\""
+	say "    127.0.0.2 listed (the RFC 5782 test entry); served on 127.0.0.1:$NG_DNSD_PORT"
+	say ""
+
+	pport=$(ng_free_port)
+	say "ndrguard policyd, safe mode (its defaults), pointed at that zone:"
+	say "    ndrguard policyd -o policyd_listen=inet:127.0.0.1:$pport \\"
+	say "        -o dns_servers=127.0.0.1:$NG_DNSD_PORT -o dnsbl_zones=bl.test=127.0.0.2"
+	"$ndr" policyd -o "policyd_listen=inet:127.0.0.1:$pport" \
+		-o "dns_servers=127.0.0.1:$NG_DNSD_PORT" -o "dnsbl_zones=bl.test=127.0.0.2" \
+		2>"$T/policyd.log" &
+	ppid=$!
+	ng_track "$ppid"
+	if ! ng_wait_port 127.0.0.1 "$pport" 15; then
+		cat "$T/policyd.log"
+		ng_fail "policyd did not start"
+	fi
+	say ""
+
+	if "$ndr" help lookup >/dev/null 2>&1; then
+		say "What ndrguard lookup says about the two client addresses:"
+		for ip in $listed $unlisted; do
+			say "    \$ ndrguard lookup $ip"
+			"$ndr" lookup -o "dns_servers=127.0.0.1:$NG_DNSD_PORT" \
+				-o "dnsbl_zones=bl.test=127.0.0.2" "$ip" 2>&1 | sed 's/^/    /'
+		done
+		say ""
+	fi
+
+	NG_PF_DUMP=1 ng_pf_start \
+		"smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:$pport, permit_mynetworks, reject_unauth_destination" \
+		"smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable, try again later"
+	say "A throwaway Postfix on 127.0.0.1:$NG_PF_PORT (relaying to an smtp-sink on port $NG_PF_SINK_PORT); its main.cf has:"
+	postconf -c "$NG_PF_ETC" -h smtpd_recipient_restrictions |
+		sed 's/^/    smtpd_recipient_restrictions = /'
+	postconf -c "$NG_PF_ETC" smtpd_policy_service_default_action | sed 's/^/    /'
+	say ""
+
+	n=0
+	send() { # send TITLE SRC FROM
+		n=$((n + 1))
+		say "$n. $1: client $2, MAIL FROM:<${3#<>}>"
+		swaks --server "127.0.0.1:$NG_PF_PORT" --local-interface "$2" --from "$3" \
+			--to user@example.net --header "Subject: demo $n" >"$T/swaks-$n.txt" 2>&1
+		dialogue "$T/swaks-$n.txt"
+		say ""
+	}
+	send "A bounce from the listed address" $listed '<>'
+	send "A bounce from postmaster@ at the listed address" $listed postmaster@example.org
+	send "Ordinary mail from the same listed address" $listed alice@example.org
+	send "A bounce from an unlisted address" $unlisted '<>'
+
+	if ng_pf_flush 30; then
+		say "Delivery, from Postfix's maillog:"
+		i=1
+		while [ $i -le $n ]; do
+			qid=$(sed -n 's/^<- *250 .*queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks-$i.txt")
+			if [ -n "$qid" ]; then
+				st=$(grep " $qid: to=<" "$NG_PF_LOG" | sed -n 's/.*\(status=[a-z]*\).*/\1/p' | tail -n 1)
+				say "    message $i, queue id $qid: ${st:-not logged}"
+			else
+				say "    message $i: rejected, never queued"
+			fi
+			i=$((i + 1))
+		done
+		say "    the sink received $(ng_pf_delivered) message(s); rejected at RCPT: $(ng_pf_rejected)"
+	else
+		say "Postfix did not deliver everything within 30 s (queue: $(ng_pf_queued) message(s))"
+	fi
+	say ""
+	say "policyd's log (its start-up line, then one line per decision):"
+	sed 's/^/    /' "$T/policyd.log"
+	say ""
+	kill -TERM "$ppid" 2>/dev/null
+	wait "$ppid"
+	say "Stopped policyd (exit status $?), Postfix, the sink and rbldnsd."
+	return 0
+}
+
+if [ "${NG_DEMO_POLICYD:-1}" != 0 ]; then
+	echo
+	echo "== ndrguard policyd: Backscatterer safe mode behind a real Postfix (loopback only)"
+	echo
+	(policyd_demo)
+fi
