@@ -41,6 +41,8 @@ accuracy: release
 bench: release
 	@scripts/install-deps.sh bench
 	bench/bench-classify.sh build-release/ndrguard $(CORPUS) $(PASSES)
+	bench/bench-policyd.sh build-release/ndrguard build-release/policyd_load || [ $$? -eq 77 ]
+	bench/bench-postfix.sh build-release/ndrguard || [ $$? -eq 77 ]
 
 fuzz:
 	@scripts/install-deps.sh fuzz
