@@ -121,10 +121,11 @@ policyd_demo() {
 	pport=$(ng_free_port)
 	say "ndrguard policyd, safe mode (its defaults), pointed at that zone:"
 	say "    ndrguard policyd -o policyd_listen=inet:127.0.0.1:$pport \\"
-	say "        -o dns_servers=127.0.0.1:$NG_DNSD_PORT -o dnsbl_zones=bl.test=127.0.0.2"
+	say "        -o dns_servers=127.0.0.1:$NG_DNSD_PORT -o dnsbl_zones=bl.test=127.0.0.2 \\"
+	say "        -o daemon_user=nobody"
 	"$ndr" policyd -o "policyd_listen=inet:127.0.0.1:$pport" \
 		-o "dns_servers=127.0.0.1:$NG_DNSD_PORT" -o "dnsbl_zones=bl.test=127.0.0.2" \
-		2>"$T/policyd.log" &
+		-o daemon_user=nobody 2>"$T/policyd.log" &
 	ppid=$!
 	ng_track "$ppid"
 	if ! ng_wait_port 127.0.0.1 "$pport" 15; then

@@ -112,7 +112,7 @@ static void conn_free(struct pd_conn *c)
 
 static const char *esc(char *buf, size_t cap, const char *s)
 {
-	if (s == NULL)
+	if (s == NULL || s[0] == '\0')
 		return "-";
 	return ng_log_escape(buf, cap, s, strlen(s), 256);
 }
