@@ -132,6 +132,10 @@ void ng_dns_answer_parse(const uint8_t *msg, size_t len, const char *qname, enum
  * final dot; 0, or -1 when it is not a DNS name. */
 int ng_dns_name_check(const char *name);
 
+/* Check server strings as ng_dns_ares_new() takes them, without starting
+ * anything; 0, or -1 with a message in err. */
+int ng_dns_servers_check(const char *const *servers, size_t nservers, char *err, size_t errlen);
+
 /*
  * c-ares on a libevent loop.  `servers` are IP addresses with an optional
  * port: "HOST", "HOST:PORT", "[IPV6]" or "[IPV6]:PORT" (at most

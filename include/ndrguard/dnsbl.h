@@ -168,7 +168,7 @@ size_t ng_dnsbl_selftest_pending(const struct ng_dnsbl *bl);
 
 /*
  * From the configuration (dnsbl_zones, dnsbl_cache_*, dns_*): check the
- * zones (ng_dnsbl_config_check), or build the c-ares resolver on `base` and
+ * zones, the DNS servers and the cache TTL bounds (ng_dnsbl_config_check), or build the c-ares resolver on `base` and
  * the DNSBL client on it (ng_dnsbl_from_config; with periodic_selftest
  * false the self-test runs only at start, as a one-shot command wants).
  * 0, or -1 with "WHERE: KEY: message" in err and nothing built.  The

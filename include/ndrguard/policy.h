@@ -140,7 +140,7 @@ struct ng_policy_verdict {
 	enum ng_policy_action action;
 	char text[NG_POLICY_ACTION_MAX]; /* after "action=": "DUNNO", "550 5.7.1 ..." */
 	/* One word for the log: state, not-bounce, bad-client, exempt-network,
-	 * exempt-recipient, not-listed, listed, dns-trouble. */
+	 * exempt-recipient, no-recipient, not-listed, listed, dns-trouble. */
 	const char *reason;
 	const char *zone; /* the first listed zone (borrowed from the result), or NULL */
 	enum ng_dnsbl_status summary; /* over the zones; NOT_LISTED without a lookup */

@@ -354,6 +354,20 @@ bad:
 	return -1;
 }
 
+int ng_dns_servers_check(const char *const *servers, size_t nservers, char *err, size_t errlen)
+{
+	struct ares_addr_port_node n;
+	if (nservers > NG_DNS_SERVERS_MAX) {
+		snprintf(err, errlen, "too many DNS servers: %zu (at most %d)", nservers,
+		         NG_DNS_SERVERS_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < nservers; i++)
+		if (parse_server(servers[i], &n, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
 struct ng_dns_resolver *ng_dns_ares_new(struct event_base *base, const char *const *servers,
                                         size_t nservers, unsigned timeout_ms, unsigned tries,
                                         const struct ng_log *log, char *err, size_t errlen)

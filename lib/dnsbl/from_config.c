@@ -14,9 +14,24 @@
 
 int ng_dnsbl_config_check(const struct ng_config *cfg, char *err, size_t errlen)
 {
-	const char *const *zones;
+	const char *const *zones, *const *servers;
 	size_t nzones = ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones);
+	size_t nservers = ng_config_list(cfg, NG_K_DNS_SERVERS, &servers);
 	char msg[400];
+
+	if (ng_dns_servers_check(servers, nservers, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "%s: dns_servers: %s", ng_config_where(cfg, NG_K_DNS_SERVERS),
+		         msg);
+		return -1;
+	}
+	if (ng_config_int(cfg, NG_K_DNSBL_CACHE_MIN_TTL) >
+	    ng_config_int(cfg, NG_K_DNSBL_CACHE_MAX_TTL)) {
+		snprintf(err, errlen,
+		         "%s: dnsbl_cache_min_ttl: longer than dnsbl_cache_max_ttl (%s)",
+		         ng_config_where(cfg, NG_K_DNSBL_CACHE_MIN_TTL),
+		         ng_config_where(cfg, NG_K_DNSBL_CACHE_MAX_TTL));
+		return -1;
+	}
 
 	if (nzones > NG_DNSBL_ZONES_MAX) {
 		snprintf(err, errlen, "%s: dnsbl_zones: more than %d zones",

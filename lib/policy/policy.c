@@ -306,8 +306,15 @@ bool ng_policy_check(const struct ng_policy *pol, const struct ng_policy_request
 			return false;
 		}
 	}
-	if (req->recipient != NULL && req->recipient[0] != '\0' &&
-	    exempt_recipient(pol, req->recipient)) {
+	if (req->recipient == NULL || req->recipient[0] == '\0') {
+		/* MAIL, or DATA and END-OF-MESSAGE of a message with several
+		 * recipients: an answer here applies to every recipient, and one
+		 * of them may be exempt (postmaster@).  Never act without knowing. */
+		if (pol->nrcpts > 0) {
+			dunno(v, "no-recipient");
+			return false;
+		}
+	} else if (exempt_recipient(pol, req->recipient)) {
 		dunno(v, "exempt-recipient");
 		return false;
 	}

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include <ndrguard/config.h>
 #include <ndrguard/dns.h>
 #include <ndrguard/dnsbl.h>
 
@@ -667,6 +668,54 @@ static void test_summary(void **state)
 	assert_string_equal(ng_dnsbl_selftest_name(NG_DNSBL_SELFTEST_PASS), "pass");
 }
 
+/* What `ndrguard config` checks of the DNS and DNSBL keys: named cases of
+ * -o overrides and the error each must give (NULL: valid). */
+static void test_config_check(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		const char *set[3];
+		const char *want;
+	} cases[] = {
+	    {"defaults", {NULL}, NULL},
+	    {"servers with ports", {"dns_servers=127.0.0.1:5300, [::1]:53 192.0.2.1", NULL}, NULL},
+	    {"server not an address",
+	     {"dns_servers=localhost", NULL},
+	     "-o: dns_servers: bad DNS server 'localhost': want HOST, HOST:PORT or [IPV6]:PORT"},
+	    {"server port 0",
+	     {"dns_servers=127.0.0.1:0", NULL},
+	     "-o: dns_servers: bad DNS server '127.0.0.1:0': want HOST, HOST:PORT or [IPV6]:PORT"},
+	    {"nine servers",
+	     {"dns_servers=1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 1.1.1.6 1.1.1.7 1.1.1.8 1.1.1.9",
+	      NULL},
+	     "-o: dns_servers: too many DNS servers: 9 (at most 8)"},
+	    {"min ttl above max ttl",
+	     {"dnsbl_cache_min_ttl=2h", NULL},
+	     "-o: dnsbl_cache_min_ttl: longer than dnsbl_cache_max_ttl (default)"},
+	    {"min ttl equal to max ttl", {"dnsbl_cache_min_ttl=1h", NULL}, NULL},
+	    {"bad zone pattern",
+	     {"dnsbl_zones=bl.example=127.0.0.[2", NULL},
+	     "-o: dnsbl_zones: bad dnsbl zone \"bl.example=127.0.0.[2\": need \";\" or \"]\" at "
+	     "\"127.0.0.[2>\""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ng_config *cfg = ng_config_new();
+		char err[512] = "";
+		assert_non_null(cfg);
+		for (size_t k = 0; cases[i].set[k] != NULL; k++)
+			if (ng_config_override(cfg, cases[i].set[k], err, sizeof(err)) != 0)
+				fail_msg("%s: override: %s", cases[i].name, err);
+		int rc = ng_dnsbl_config_check(cfg, err, sizeof(err));
+		if (cases[i].want == NULL && rc != 0)
+			fail_msg("%s: got error \"%s\", want none", cases[i].name, err);
+		if (cases[i].want != NULL && (rc == 0 || strcmp(err, cases[i].want) != 0))
+			fail_msg("%s: got rc %d \"%s\", want \"%s\"", cases[i].name, rc, err,
+			         cases[i].want);
+		ng_config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +728,7 @@ int main(void)
 	    cmocka_unit_test(test_share_and_cancel),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_config_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
