@@ -72,6 +72,26 @@ enum ng_key {
 	NG_K_POLICYD_IDLE_TIMEOUT,      /* time */
 	NG_K_POLICYD_CONNECTION_TTL,    /* time; 0 = none */
 	NG_K_POLICYD_DRAIN_TIMEOUT,     /* time: SIGTERM grace */
+	/* milter: content stage */
+	NG_K_MILTER_LISTEN,         /* listen */
+	NG_K_MILTER_CONTENT_ACTION, /* enum: reject, tempfail, tag, quarantine, discard, dry-run */
+	NG_K_MILTER_TAG_CLASSIFIED, /* bool: tag every classified bounce, listed or not */
+	/* bounce plausibility rules; actions: accept, tag, tempfail, reject, quarantine, discard */
+	NG_K_BOUNCE_MULTI_RCPT_ACTION,
+	NG_K_MULTI_RCPT_BOUNCE_RELAYS, /* list: CIDR or host names */
+	NG_K_BOUNCE_RETURN_PATH_ACTION,
+	NG_K_BOUNCE_NEVER_RECIPIENT_ACTION,
+	NG_K_NEVER_BOUNCE_RECIPIENTS, /* list of local@domain patterns */
+	NG_K_BOUNCE_FOREIGN_ORIGINAL_ACTION,
+	NG_K_OUR_HOSTNAMES, /* list of domains and host names */
+	NG_K_OUR_NETWORKS,  /* list of CIDR */
+	/* BATV */
+	NG_K_BATV_KEYS,           /* list of N:/path */
+	NG_K_BATV_DOMAINS,        /* list of domains */
+	NG_K_BATV_LIFETIME_DAYS,  /* int */
+	NG_K_BATV_ENFORCE_AFTER,  /* string: YYYY-MM-DD, or empty = one lifetime after signing starts */
+	NG_K_BATV_SUBADDRESS,     /* bool: sign as local+prvs=...@domain */
+	NG_K_BATV_ACTION,         /* enum: reject, tag, dry-run */
 	NG_K__COUNT
 };
 

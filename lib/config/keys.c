@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define DAY (24LL * 3600)
+#define RULE_ACTIONS "accept|tag|tempfail|reject|quarantine|discard"
 
 static const struct ng_config_key keys[NG_K__COUNT] = {
     [NG_K_LOG_TARGET] = {"log_target", NG_CONF_ENUM, "stderr", 0, 0, "stderr|syslog",
@@ -83,6 +84,49 @@ static const struct ng_config_key keys[NG_K__COUNT] = {
                                    "an idle policy connection is closed after this"},
     [NG_K_POLICYD_CONNECTION_TTL] = {"policyd_connection_ttl", NG_CONF_TIME, "0", 0, 7 * DAY, NULL,
                                      "a policy connection is closed after this (0 = never)"},
+    [NG_K_MILTER_LISTEN] = {"milter_listen", NG_CONF_LISTEN, "inet:127.0.0.1:10041", 0, 0, NULL,
+                            "where the milter listens (inet:HOST:PORT or unix:PATH)"},
+    [NG_K_MILTER_CONTENT_ACTION] = {"milter_content_action", NG_CONF_ENUM, "reject", 0, 0,
+                                    "reject|tempfail|tag|quarantine|discard|dry-run",
+                                    "the answer to a bounce, auto-reply, challenge or virus "
+                                    "notice from a listed client"},
+    [NG_K_MILTER_TAG_CLASSIFIED] = {"milter_tag_classified", NG_CONF_BOOL, "no", 0, 0, NULL,
+                                    "tag every message classified as a bounce, listed or not"},
+    [NG_K_BOUNCE_MULTI_RCPT_ACTION] = {"bounce_multi_rcpt_action", NG_CONF_ENUM, "tag", 0, 0,
+                                       RULE_ACTIONS, "a bounce to more than one recipient"},
+    [NG_K_MULTI_RCPT_BOUNCE_RELAYS] = {"multi_rcpt_bounce_relays", NG_CONF_LIST, "", 0, 0, NULL,
+                                       "clients (CIDR or host names) allowed to send bounces to "
+                                       "several recipients"},
+    [NG_K_BOUNCE_RETURN_PATH_ACTION] = {"bounce_return_path_action", NG_CONF_ENUM, "tag", 0, 0,
+                                        RULE_ACTIONS,
+                                        "a bounce that arrives with a Return-Path header"},
+    [NG_K_BOUNCE_NEVER_RECIPIENT_ACTION] = {"bounce_never_recipient_action", NG_CONF_ENUM, "tag",
+                                            0, 0, RULE_ACTIONS,
+                                            "a bounce to one of never_bounce_recipients"},
+    [NG_K_NEVER_BOUNCE_RECIPIENTS] = {"never_bounce_recipients", NG_CONF_LIST,
+                                      "noreply@*, no-reply@*, donotreply@*, do-not-reply@*", 0, 0,
+                                      NULL, "addresses that never send mail, so never get bounces"},
+    [NG_K_BOUNCE_FOREIGN_ORIGINAL_ACTION] = {"bounce_foreign_original_action", NG_CONF_ENUM,
+                                             "tag", 0, 0, RULE_ACTIONS,
+                                             "a bounce whose returned original we never sent"},
+    [NG_K_OUR_HOSTNAMES] = {"our_hostnames", NG_CONF_LIST, "", 0, 0, NULL,
+                            "our domains and host names (Message-ID domains, Received hops)"},
+    [NG_K_OUR_NETWORKS] = {"our_networks", NG_CONF_LIST, "", 0, 0, NULL,
+                           "our outbound networks (CIDR)"},
+    [NG_K_BATV_KEYS] = {"batv_keys", NG_CONF_LIST, "", 0, 0, NULL,
+                        "BATV keys as N:/path (N = 0..9; the highest signs)"},
+    [NG_K_BATV_DOMAINS] = {"batv_domains", NG_CONF_LIST, "", 0, 0, NULL,
+                           "domains whose envelope senders are signed and whose bounces must "
+                           "be"},
+    [NG_K_BATV_LIFETIME_DAYS] = {"batv_lifetime_days", NG_CONF_INT, "7", 1, 365, NULL,
+                                 "days a signed address stays valid"},
+    [NG_K_BATV_ENFORCE_AFTER] = {"batv_enforce_after", NG_CONF_STRING, "", 0, 0, NULL,
+                                 "YYYY-MM-DD from when unsigned bounces are refused; empty: one "
+                                 "lifetime after signing starts"},
+    [NG_K_BATV_SUBADDRESS] = {"batv_subaddress", NG_CONF_BOOL, "no", 0, 0, NULL,
+                              "sign as local+prvs=...@domain instead of prvs=...=local@domain"},
+    [NG_K_BATV_ACTION] = {"batv_action", NG_CONF_ENUM, "reject", 0, 0, "reject|tag|dry-run",
+                          "the answer to a bounce to an unsigned or badly signed address"},
     [NG_K_POLICYD_DRAIN_TIMEOUT] = {"policyd_drain_timeout", NG_CONF_TIME, "10s", 0, 3600, NULL,
                                     "on SIGTERM, time to finish the requests in flight"},
 };
