@@ -53,6 +53,9 @@
 
 #include "ndrguard/dnsbl.h"
 
+#include <time.h>
+
+struct ng_batv;
 struct ng_config;
 
 /* ----- one transaction, as Postfix describes it ----- */
@@ -103,6 +106,15 @@ enum ng_policy_on_dns_failure {
 	NG_POLICY_DNSFAIL_TEMPFAIL /* 451 4.3.0 ... */
 };
 
+/* batv_action: the answer to a bounce to one of batv_domains without a
+ * valid signature, once ng_batv_enforced(); before that, reject and tag
+ * both tag.  See ng_policy_check(). */
+enum ng_policy_batv_action {
+	NG_POLICY_BATV_REJECT = 0, /* 550 5.7.1 <rcpt>: bounce to an address that never sent mail */
+	NG_POLICY_BATV_TAG,        /* PREPEND HEADER: batv=STATUS recipient=RCPT */
+	NG_POLICY_BATV_DRY_RUN,    /* DUNNO; the log says what would have happened */
+};
+
 struct ng_policy_opts {
 	enum ng_policy_mode mode;
 	/* "<>" (the null sender), local parts ("postmaster") or whole
@@ -119,6 +131,13 @@ struct ng_policy_opts {
 	/* local@domain, local@*, *@domain, or a bare local part (= local@*). */
 	const char *const *exempt_recipients;
 	size_t nexempt_recipients;
+	/* BATV (batv.h; lib/policy/batv_rule.c): NULL = off.  Borrowed: it
+	 * must outlive the rules (ng_policy_from_config() owns its own). */
+	const struct ng_batv *batv;
+	enum ng_policy_batv_action batv_action;
+	/* The clock BATV checks against; NULL = time(NULL). */
+	time_t (*clock)(void *arg);
+	void *clock_arg;
 };
 
 #define NG_POLICY_DEFAULT_TEXT   "Backscatter from $client rejected: listed on $zone: $txt"
@@ -140,7 +159,9 @@ struct ng_policy_verdict {
 	enum ng_policy_action action;
 	char text[NG_POLICY_ACTION_MAX]; /* after "action=": "DUNNO", "550 5.7.1 ..." */
 	/* One word for the log: state, not-bounce, bad-client, exempt-network,
-	 * exempt-recipient, no-recipient, not-listed, listed, dns-trouble. */
+	 * exempt-recipient, no-recipient, not-listed, listed, dns-trouble,
+	 * batv-valid, batv-unsigned, batv-foreign, batv-expired,
+	 * batv-bad-signature, batv-unknown-key. */
 	const char *reason;
 	const char *zone; /* the first listed zone (borrowed from the result), or NULL */
 	enum ng_dnsbl_status summary; /* over the zones; NOT_LISTED without a lookup */
@@ -162,8 +183,10 @@ struct ng_policy *ng_policy_new(const struct ng_policy_opts *opts, char *err, si
 /*
  * The same from the configuration keys dnsbl_mode, bounce_senders,
  * dnsbl_action, dnsbl_dns_failure_action, dnsbl_reject_text,
- * dnsbl_tag_header, exempt_networks and exempt_recipients; an error names
- * the key and where it was set (ng_config_where()).
+ * dnsbl_tag_header, exempt_networks and exempt_recipients, and, when
+ * batv_keys is set, BATV (ng_batv_from_config(): the key files are read
+ * here) with batv_action; an error names the key and where it was set
+ * (ng_config_where()).
  */
 struct ng_policy *ng_policy_from_config(const struct ng_config *cfg, char *err, size_t errlen);
 
@@ -176,6 +199,17 @@ void ng_policy_free(struct ng_policy *pol);
  * reason).  Only MAIL, RCPT, DATA, BDAT and END-OF-MESSAGE stages (or a
  * request without protocol_state) know the envelope sender; in safe mode
  * other stages are DUNNO, in mode all every stage is looked up.
+ *
+ * BATV, when configured, is checked here too, without DNS, after the
+ * exemptions (an exempt network or recipient is never touched): a bounce
+ * sender's RCPT to a domain of batv_domains must carry a valid signature.
+ * Valid -> DUNNO "batv-valid", and no DNSBL lookup: the bounce provably
+ * answers our own mail.  Not valid (unsigned, a foreign btv1/msprvs1 tag,
+ * expired, bad signature, unknown key), enforced and batv_action = reject
+ * -> 550 5.7.1, decided here.  Otherwise (tag, dry-run, or not enforced
+ * yet) the DNSBL lookup still runs and ng_policy_decide() answers with the
+ * BATV tag (or dry-run) only where the DNSBL verdict itself is DUNNO: a
+ * listing's reject or tempfail wins over a tag.
  */
 bool ng_policy_check(const struct ng_policy *pol, const struct ng_policy_request *req,
                      struct ng_policy_verdict *v);

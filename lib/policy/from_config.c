@@ -8,7 +8,10 @@
  * here with where the value came from and the key, as the configuration's
  * own errors are, e.g. "/etc/ndrguard/ndrguard.conf:12: exempt_networks:
  * '10.0.0.1/8': host bits set below the prefix (did you mean 10.0.0.0/8?)".
+ * BATV (batv_keys set) is built by ng_batv_from_config(), whose errors name
+ * the key and place already; the rules own the handle.
  */
+#include "ndrguard/batv.h"
 #include "ndrguard/config.h"
 #include "ndrguard/policy.h"
 
@@ -56,11 +59,29 @@ struct ng_policy *ng_policy_from_config(const struct ng_config *cfg, char *err, 
 	o.reject_text = ng_config_str(cfg, NG_K_DNSBL_REJECT_TEXT);
 	o.tag_header = ng_config_str(cfg, NG_K_DNSBL_TAG_HEADER);
 
+	/* BATV: on when batv_keys is set; its errors name key and place */
+	static const char *const batv_actions[] = {"reject", "tag", "dry-run"};
+	struct ng_batv *batv = NULL;
+	int batv_action;
+	if (pick(cfg, NG_K_BATV_ACTION, batv_actions, 3, &batv_action, err, errlen) < 0)
+		return NULL;
+	o.batv_action = (enum ng_policy_batv_action)batv_action;
+	if (ng_batv_configured(cfg)) {
+		batv = ng_batv_from_config(cfg, err, errlen);
+		if (batv == NULL)
+			return NULL;
+		o.batv = batv;
+	}
+
 	char msg[512];
 	enum ng_policy_field bad;
 	struct ng_policy *pol = ng_policy_build(&o, &bad, msg, sizeof(msg));
-	if (pol != NULL)
+	if (pol != NULL) {
+		if (batv != NULL)
+			ng_policy_own_batv(pol, batv);
 		return pol;
+	}
+	ng_batv_free(batv);
 	static const enum ng_key keys[] = {
 	    [NG_POLICY_F_NONE] = NG_K__COUNT,
 	    [NG_POLICY_F_BOUNCE_SENDERS] = NG_K_BOUNCE_SENDERS,

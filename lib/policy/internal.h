@@ -13,7 +13,9 @@
 
 #include "ndrguard/policy.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* Which option ng_policy_build() found wrong. */
 enum ng_policy_field {
@@ -54,6 +56,32 @@ void ng_policy_tag_listed(const char *header, const struct ng_policy_reply_args 
  * zones that did not answer cleanly. */
 void ng_policy_tag_trouble(const char *header, const char *client,
                            const struct ng_dnsbl_result *res, char *out, size_t cap);
+
+/* The BATV rule's settings, a part of struct ng_policy (batv_rule.c). */
+struct ng_policy_batv {
+	const struct ng_batv *batv; /* NULL: off */
+	enum ng_policy_batv_action action;
+	time_t (*clock)(void *arg); /* NULL: time(NULL) */
+	void *clock_arg;
+	const char *header; /* the tag header name */
+};
+
+/* What the BATV rule says about one transaction (batv_rule.c). */
+enum ng_policy_batv_outcome {
+	NG_POLICY_BATV_NONE = 0, /* not a bounce to a BATV domain: v untouched */
+	NG_POLICY_BATV_VALID,    /* v: DUNNO batv-valid; no DNSBL lookup */
+	NG_POLICY_BATV_FINAL,    /* v: the reject; no DNSBL lookup */
+	NG_POLICY_BATV_SOFT,     /* v: the tag or dry-run, if the DNSBL says nothing */
+};
+
+/* The BATV rule for a bounce (bounce = the sender is a bounce sender).
+ * Writes v for every outcome but NONE. */
+enum ng_policy_batv_outcome ng_policy_batv_rule(const struct ng_policy_batv *r,
+                                                const struct ng_policy_request *req, bool bounce,
+                                                struct ng_policy_verdict *v);
+
+/* Give the rules a BATV handle they own (ng_policy_from_config). */
+void ng_policy_own_batv(struct ng_policy *pol, struct ng_batv *b);
 
 /* "451 4.3.0 DNS blocklist lookup failed for CLIENT; try again later". */
 void ng_policy_tempfail_trouble(const char *client, char *out, size_t cap);

@@ -13,6 +13,7 @@
  * sender address or a recipient is peer data, and a CR, LF or NUL in an
  * action would end the policy reply early or split the SMTP reply.
  */
+#include "ndrguard/batv.h"
 #include "ndrguard/policy.h"
 
 #include "policy/cidr.h"
@@ -51,6 +52,8 @@ struct ng_policy {
 	size_t nnets;
 	struct rcpt_pattern *rcpts;
 	size_t nrcpts;
+	struct ng_policy_batv batv; /* batv_rule.c */
+	struct ng_batv *batv_owned;
 };
 
 /* ----- building ----- */
@@ -190,6 +193,11 @@ struct ng_policy *ng_policy_build(const struct ng_policy_opts *o, enum ng_policy
 	*bad = NG_POLICY_F_REJECT_TEXT;
 	if (ng_policy_template_check(pol->text, err, errlen) < 0)
 		goto fail;
+	pol->batv.batv = o->batv;
+	pol->batv.action = o->batv_action;
+	pol->batv.clock = o->clock;
+	pol->batv.clock_arg = o->clock_arg;
+	pol->batv.header = pol->header;
 	*bad = NG_POLICY_F_NONE;
 	if (errlen > 0)
 		err[0] = '\0';
@@ -223,7 +231,14 @@ void ng_policy_free(struct ng_policy *pol)
 	free(pol->rcpts);
 	free(pol->text);
 	free(pol->header);
+	ng_batv_free(pol->batv_owned);
 	free(pol);
+}
+
+void ng_policy_own_batv(struct ng_policy *pol, struct ng_batv *b)
+{
+	pol->batv_owned = b;
+	pol->batv.batv = b;
 }
 
 /* ----- matching ----- */
@@ -318,10 +333,31 @@ bool ng_policy_check(const struct ng_policy *pol, const struct ng_policy_request
 		dunno(v, "exempt-recipient");
 		return false;
 	}
+	/* BATV: no DNS needed; a soft outcome is applied by ng_policy_decide() */
+	enum ng_policy_batv_outcome b = ng_policy_batv_rule(&pol->batv, req, v->bounce, v);
+	if (b == NG_POLICY_BATV_VALID || b == NG_POLICY_BATV_FINAL)
+		return false;
+	if (b == NG_POLICY_BATV_SOFT) {
+		bool bounce = v->bounce;
+		memset(v, 0, sizeof(*v));
+		v->summary = NG_DNSBL_NOT_LISTED;
+		v->would = NG_POLICY_DUNNO;
+		v->bounce = bounce;
+	}
 	return true;
 }
 
 /* ----- deciding ----- */
+
+/* A DNSBL verdict of DUNNO gives way to the BATV rule's tag or dry-run
+ * (ng_policy_check() let the lookup run for it). */
+static void batv_soft(const struct ng_policy *pol, const struct ng_policy_request *req,
+                      struct ng_policy_verdict *v)
+{
+	struct ng_policy_verdict b = *v;
+	if (ng_policy_batv_rule(&pol->batv, req, v->bounce, &b) == NG_POLICY_BATV_SOFT)
+		*v = b;
+}
 
 void ng_policy_decide(const struct ng_policy *pol, const struct ng_policy_request *req,
                       const struct ng_dnsbl_result *res, struct ng_policy_verdict *v)
@@ -373,12 +409,14 @@ void ng_policy_decide(const struct ng_policy *pol, const struct ng_policy_reques
 	if (!trouble) {
 		v->summary = NG_DNSBL_NOT_LISTED;
 		dunno(v, "not-listed");
+		batv_soft(pol, req, v);
 		return;
 	}
 	v->summary = NG_DNSBL_UNKNOWN;
 	switch (pol->on_dns_failure) {
 	case NG_POLICY_DNSFAIL_ACCEPT:
 		dunno(v, "dns-trouble");
+		batv_soft(pol, req, v);
 		break;
 	case NG_POLICY_DNSFAIL_TEMPFAIL:
 		v->action = NG_POLICY_DEFER;

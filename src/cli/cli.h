@@ -20,5 +20,7 @@ int ng_cmd_config(int argc, char **argv);
 void ng_help_config(void);
 int ng_cmd_policyd(int argc, char **argv);
 void ng_help_policyd(void);
+int ng_cmd_batv(int argc, char **argv);
+void ng_help_batv(void);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include <ndrguard/batv.h>
 #include <ndrguard/config.h>
 #include <ndrguard/policy.h>
 
@@ -429,12 +430,134 @@ static void test_cidr(void **state)
 	assert_false(ng_cidr_addr_parse("1.2.3.4 ", &a));
 }
 
+/* ----- BATV at RCPT (lib/policy/batv_rule.c) ----- */
+
+/* Day 20786 + 5000 s: the day Exim signed prvs=079341e088=user@example.com
+ * with key 0 "secret" (tests/unit/test_batv.c). */
+static time_t batv_clock(void *arg)
+{
+	return *(const time_t *)arg;
+}
+
+static void test_batv(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int action; /* enum ng_policy_batv_action */
+		bool enforced;
+		const char *sender, *rcpt;
+		bool lookup;        /* ng_policy_check() wants a lookup */
+		const char *dnsbl;  /* the lookup's result, when it runs */
+		const char *reason; /* the final verdict */
+		const char *text;   /* a prefix of it */
+		bool dry_run;
+	} t[] = {
+	    {"valid: accepted, no lookup", 0, true, "", "prvs=079341e088=user@example.com", false,
+	     NULL, "batv-valid", "DUNNO", false},
+	    {"valid, domain folded", 0, true, "", "prvs=079341e088=user@EXAMPLE.com", false, NULL,
+	     "batv-valid", "DUNNO", false},
+	    {"unsigned: rejected, no lookup", 0, true, "", "user@example.com", false, NULL,
+	     "batv-unsigned",
+	     "550 5.7.1 <user@example.com>: bounce to an address that never sent mail (no valid "
+	     "BATV signature: not-signed)",
+	     false},
+	    {"postmaster@ sender is a bounce sender too", 0, true, "postmaster@relay.example",
+	     "user@example.com", false, NULL, "batv-unsigned", "550 5.7.1", false},
+	    {"expired (signed 8 days ago)", 0, true, "", "prvs=07853508f8=user@example.com", false,
+	     NULL, "batv-expired", "550 5.7.1", false},
+	    {"forged MAC", 0, true, "", "prvs=079341e089=user@example.com", false, NULL,
+	     "batv-bad-signature", "550 5.7.1", false},
+	    {"unknown key", 0, true, "", "prvs=279341e088=user@example.com", false, NULL,
+	     "batv-unknown-key", "550 5.7.1", false},
+	    {"foreign btv1 is unsigned for us", 0, true, "", "btv1==1a2b3c4d5e==user@example.com",
+	     false, NULL, "batv-foreign",
+	     "550 5.7.1 <btv1==1a2b3c4d5e==user@example.com>: bounce to an address that never "
+	     "sent mail (no valid BATV signature: foreign)",
+	     false},
+	    {"exempt recipient never rejected", 0, true, "", "postmaster@example.com", false, NULL,
+	     "exempt-recipient", "DUNNO", false},
+	    {"ordinary sender: not a bounce", 0, true, "alice@example.net", "user@example.com",
+	     false, NULL, "not-bounce", "DUNNO", false},
+	    {"other domain: DNSBL only", 0, true, "", "user@other.example", true,
+	     "bl.example:not-listed", "not-listed", "DUNNO", false},
+	    {"not enforced yet: tagged", 0, false, "", "user@example.com", true,
+	     "bl.example:not-listed", "batv-unsigned",
+	     "PREPEND X-Ndrguard: batv=not-signed recipient=user@example.com enforced=no", false},
+	    {"not enforced, listed: the listing rejects", 0, false, "", "user@example.com", true,
+	     "bl.example:listed:go away", "listed", "550 5.7.1", false},
+	    {"tag action", 1, true, "", "prvs=079341e089=user@example.com", true,
+	     "bl.example:not-listed", "batv-bad-signature",
+	     "PREPEND X-Ndrguard: batv=bad-signature recipient=prvs=079341e089=user@example.com",
+	     false},
+	    {"tag action, DNS trouble tags as DNS trouble", 1, true, "", "user@example.com", true,
+	     "bl.example:unknown", "dns-trouble", "PREPEND X-Ndrguard: dnsbl=dns-trouble", false},
+	    {"dry-run", 2, true, "", "user@example.com", true, "bl.example:not-listed",
+	     "batv-unsigned", "DUNNO", true},
+	    {"hostile recipient is cleaned", 0, true, "", "us\\r\\ner@example.com", false, NULL,
+	     "batv-unsigned", "550 5.7.1 <us??er@example.com>", false},
+	};
+	struct ng_batv_key key = {0, (const unsigned char *)"secret", 6};
+	const char *doms[] = {"example.com"};
+	time_t now = 20786 * (time_t)86400 + 5000;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char err[256];
+		struct ng_batv_opts bo = {.keys = &key,
+		                          .nkeys = 1,
+		                          .domains = doms,
+		                          .ndomains = 1,
+		                          .lifetime_days = 7,
+		                          .enforce_after = t[i].enforced ? 0 : now + 1};
+		struct ng_batv *b = ng_batv_new(&bo, err, sizeof(err));
+		assert_non_null(b);
+		struct ng_policy_opts o = {.bounce_senders = senders,
+		                           .nbounce_senders = 4,
+		                           .exempt_recipients = rcpts,
+		                           .nexempt_recipients = 5,
+		                           .batv = b,
+		                           .batv_action = (enum ng_policy_batv_action)t[i].action,
+		                           .clock = batv_clock,
+		                           .clock_arg = &now};
+		struct ng_policy *pol = ng_policy_new(&o, err, sizeof(err));
+		assert_non_null(pol);
+		char rcpt[128];
+		snprintf(rcpt, sizeof(rcpt), "%s", t[i].rcpt);
+		for (char *p = rcpt; (p = strstr(p, "\\r")) != NULL;) /* "\r" -> CR */
+			memmove(p, "\r", 1), memmove(p + 1, p + 2, strlen(p + 2) + 1);
+		for (char *p = rcpt; (p = strstr(p, "\\n")) != NULL;)
+			memmove(p, "\n", 1), memmove(p + 1, p + 2, strlen(p + 2) + 1);
+		struct ng_policy_request req = {.protocol_state = "RCPT",
+		                                .client_address = "192.0.2.1",
+		                                .sender = t[i].sender,
+		                                .recipient = rcpt};
+		struct ng_policy_verdict v;
+		bool lookup = ng_policy_check(pol, &req, &v);
+		if (lookup != t[i].lookup)
+			fail_msg("%s: lookup %d, want %d (%s)", t[i].name, lookup, t[i].lookup,
+			         v.reason ? v.reason : "-");
+		if (lookup) {
+			char buf[256];
+			struct ng_dnsbl_result res;
+			make_result(t[i].dnsbl, buf, sizeof(buf), &res);
+			ng_policy_decide(pol, &req, &res, &v);
+		}
+		if (strcmp(v.reason, t[i].reason) != 0 ||
+		    strncmp(v.text, t[i].text, strlen(t[i].text)) != 0 || v.dry_run != t[i].dry_run)
+			fail_msg("%s: got %s '%s' dry_run=%d; want %s '%s'", t[i].name, v.reason,
+			         v.text, v.dry_run, t[i].reason, t[i].text);
+		if (t[i].dry_run && v.would != NG_POLICY_REJECT)
+			fail_msg("%s: would %d", t[i].name, (int)v.would);
+		ng_policy_free(pol);
+		ng_batv_free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_decide),       cmocka_unit_test(test_reply_caps),
 	    cmocka_unit_test(test_build_errors), cmocka_unit_test(test_from_config),
-	    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_cidr),         cmocka_unit_test(test_batv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
