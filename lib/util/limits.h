@@ -74,4 +74,13 @@
 #define NG_DNSBL_CODES_TEXT_MAX  256        /* the CODES of one dnsbl_zones item */
 #define NG_DNSBL_INFLIGHT_BUCKETS 256       /* hash buckets of the queries in flight */
 
+/* Milter (src/milter, lib/policy/content.c).  A header value past the cap is
+ * examined up to the cap; fields past the count only count.  The header
+ * buffer holds a message's header section until end of headers decides
+ * whether the message is classified; a longer header section is streamed
+ * into the classifier from then on instead of buffered. */
+#define NG_MILTER_VALUE_MAX      4096  /* bytes of one header value examined */
+#define NG_MILTER_HEADERS_MAX    1000  /* header fields examined per message */
+#define NG_MILTER_HEADER_BUF_MAX 65536 /* header section buffered before end of headers */
+
 #endif

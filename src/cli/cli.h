@@ -20,6 +20,8 @@ int ng_cmd_config(int argc, char **argv);
 void ng_help_config(void);
 int ng_cmd_policyd(int argc, char **argv);
 void ng_help_policyd(void);
+int ng_cmd_milter(int argc, char **argv);
+void ng_help_milter(void);
 int ng_cmd_batv(int argc, char **argv);
 void ng_help_batv(void);
 

@@ -18,6 +18,8 @@ static const struct command {
     {"config", ng_cmd_config, ng_help_config, "print or check the configuration (like postconf)"},
     {"policyd", ng_cmd_policyd, ng_help_policyd,
      "Postfix policy service: DNSBL safe mode (check_policy_service)"},
+    {"milter", ng_cmd_milter, ng_help_milter,
+     "milter: classify bounces and auto-replies at end of data (extended safe mode)"},
     {"batv", ng_cmd_batv, ng_help_batv, "BATV: sign an envelope address, or verify a signed one"},
 };
 

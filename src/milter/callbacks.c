@@ -1,0 +1,472 @@
+/*
+ * callbacks.c - the libmilter callbacks of `ndrguard milter` (milter.h).
+ *
+ * Registered: negotiate, connect, envfrom, envrcpt, header, eoh, body,
+ * eom, abort, close.  In negotiate the MTA is told not to send HELO, DATA
+ * and unknown commands (SMFIP_NO*), that connect, MAIL, RCPT, header and
+ * end-of-header callbacks never answer (SMFIP_NR_*: they return
+ * SMFIS_NOREPLY, or SMFIS_CONTINUE when the MTA did not offer the flag),
+ * and that a body callback may say SMFIS_SKIP.  Only what the MTA offered
+ * is asked for; *pf1 is set in full here, as it replaces libmilter's own.
+ *
+ * Per message: the envelope and every header go to the content rules
+ * (lib/policy/content.c); the header section is also kept in a capped
+ * buffer, since only end of headers tells whether the message is a
+ * candidate.  A candidate's header section and body are streamed into a
+ * classifier (taken from a pool: ordinary mail never costs one); any other
+ * message answers SKIP at its first body chunk.  The DNSBL lookup of a
+ * candidate starts as soon as it is one (MAIL for a bounce sender, end of
+ * headers otherwise), so it overlaps the body; end of data waits for it at
+ * most dns_timeout x dns_tries + 1 s and then counts it as DNS trouble.
+ * The decision is the library's (ng_content_decide); this file turns it
+ * into smfi_setreply, smfi_addheader, smfi_quarantine and a return code,
+ * and logs one line per message.
+ */
+#include "milter.h"
+
+#include "util/limits.h"
+
+#include <arpa/inet.h>
+#include <libmilter/mfapi.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct mt_server *mt_srv;
+
+struct mt_conn {
+	unsigned long proto; /* the SMFIP_* flags we set */
+	unsigned long acts;  /* the SMFIF_* flags we got */
+	char client[NG_CONTENT_CLIENT_MAX];
+	char client_name[256];
+	/* the message */
+	bool in_msg;
+	struct timespec t0;
+	char sender[NG_CL_ADDR_MAX];
+	char rcpt1[NG_CL_ADDR_MAX]; /* the first recipient, for the log */
+	struct ng_content_msg m;
+	bool decided;   /* end of headers seen */
+	bool candidate; /* ... and the message is one */
+	ng_classifier *cl;
+	char *hbuf; /* the header section until end of headers */
+	size_t hlen;
+	bool hstream; /* hbuf overflowed: headers go to cl directly */
+	struct mt_lookup *lk;
+};
+
+/* ----- classifier pool ----- */
+
+ng_classifier *mt_pool_get(struct mt_server *srv)
+{
+	ng_classifier *c = NULL;
+	pthread_mutex_lock(&srv->pool_mu);
+	if (srv->npool > 0)
+		c = srv->pool[--srv->npool];
+	pthread_mutex_unlock(&srv->pool_mu);
+	return c != NULL ? c : ng_classifier_new();
+}
+
+void mt_pool_put(struct mt_server *srv, ng_classifier *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&srv->pool_mu);
+	if (srv->npool < srv->pool_cap) {
+		srv->pool[srv->npool++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&srv->pool_mu);
+	ng_classifier_free(c);
+}
+
+/* ----- helpers ----- */
+
+static sfsistat noreply(const struct mt_conn *c, unsigned long nr_flag)
+{
+	return (c->proto & nr_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* "<a@b>" -> "a@b" into out. */
+static void strip_brackets(const char *s, char *out, size_t cap)
+{
+	size_t n = strlen(s);
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		s++;
+		n -= 2;
+	}
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+static void hbuf_add(struct mt_conn *c, const char *s, size_t n)
+{
+	if (c->hstream) {
+		ng_classify_feed(c->cl, s, n);
+		return;
+	}
+	if (c->hlen + n > NG_MILTER_HEADER_BUF_MAX) {
+		/* a long header section: classify from here on, whatever the
+		 * message turns out to be (rare; bounded work) */
+		c->cl = mt_pool_get(mt_srv);
+		if (c->cl == NULL)
+			return; /* out of memory: the message will not be classified */
+		ng_envelope env = {c->sender};
+		ng_classify_begin(c->cl, &env);
+		ng_classify_feed(c->cl, c->hbuf, c->hlen);
+		c->hlen = 0;
+		c->hstream = true;
+		ng_classify_feed(c->cl, s, n);
+		return;
+	}
+	memcpy(c->hbuf + c->hlen, s, n);
+	c->hlen += n;
+}
+
+static void msg_reset(struct mt_conn *c)
+{
+	mt_lookup_release(c->lk);
+	c->lk = NULL;
+	mt_pool_put(mt_srv, c->cl);
+	c->cl = NULL;
+	c->in_msg = false;
+	c->decided = false;
+	c->candidate = false;
+	c->hlen = 0;
+	c->hstream = false;
+	c->sender[0] = '\0';
+	c->rcpt1[0] = '\0';
+}
+
+static void start_lookup(struct mt_conn *c)
+{
+	if (c->lk == NULL && ng_content_wants_lookup(&c->m))
+		c->lk = mt_lookup_start(mt_srv->dns, c->client);
+}
+
+/* ----- callbacks ----- */
+
+static sfsistat mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                             unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f2;
+	(void)f3;
+	struct mt_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	c->hbuf = malloc(NG_MILTER_HEADER_BUF_MAX);
+	if (c->hbuf == NULL) {
+		free(c);
+		return SMFIS_TEMPFAIL;
+	}
+	c->acts = f0 & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
+	c->proto = f1 & (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_CONN |
+	                 SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_SKIP);
+	*pf0 = c->acts;
+	*pf1 = c->proto;
+	*pf2 = 0;
+	*pf3 = 0;
+	smfi_setpriv(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	c->client[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->client,
+		          sizeof(c->client));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->client,
+		          sizeof(c->client));
+	snprintf(c->client_name, sizeof(c->client_name), "%s", hostname != NULL ? hostname : "");
+	return noreply(c, SMFIP_NR_CONN);
+}
+
+static sfsistat mt_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_reset(c);
+	c->in_msg = true;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	strip_brackets(argv[0] != NULL ? argv[0] : "", c->sender, sizeof(c->sender));
+	ng_content_begin(mt_srv->ct, &c->m, c->client, c->client_name, c->sender);
+	start_lookup(c); /* a bounce sender is a candidate already */
+	return noreply(c, SMFIP_NR_MAIL);
+}
+
+static sfsistat mt_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	char rcpt[NG_CL_ADDR_MAX];
+	strip_brackets(argv[0] != NULL ? argv[0] : "", rcpt, sizeof(rcpt));
+	if (c->rcpt1[0] == '\0')
+		memcpy(c->rcpt1, rcpt, strlen(rcpt) + 1);
+	ng_content_rcpt(mt_srv->ct, &c->m, rcpt);
+	return noreply(c, SMFIP_NR_RCPT);
+}
+
+static sfsistat mt_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	ng_content_header(mt_srv->ct, &c->m, name, value);
+	hbuf_add(c, name, strlen(name));
+	hbuf_add(c, ": ", 2);
+	hbuf_add(c, value, strlen(value));
+	hbuf_add(c, "\r\n", 2);
+	return noreply(c, SMFIP_NR_HDR);
+}
+
+static sfsistat mt_eoh(SMFICTX *ctx)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	c->decided = true;
+	c->candidate = ng_content_candidate(&c->m);
+	if (c->candidate) {
+		if (c->cl == NULL) {
+			c->cl = mt_pool_get(mt_srv);
+			if (c->cl != NULL) {
+				ng_envelope env = {c->sender};
+				ng_classify_begin(c->cl, &env);
+				ng_classify_feed(c->cl, c->hbuf, c->hlen);
+			}
+		}
+		if (c->cl != NULL)
+			ng_classify_feed(c->cl, "\r\n", 2);
+		start_lookup(c);
+	} else {
+		mt_pool_put(mt_srv, c->cl); /* a long header section of ordinary mail */
+		c->cl = NULL;
+	}
+	c->hlen = 0;
+	c->hstream = false;
+	return noreply(c, SMFIP_NR_EOH);
+}
+
+static sfsistat mt_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (!c->candidate || c->cl == NULL)
+		return (c->proto & SMFIP_SKIP) ? SMFIS_SKIP : SMFIS_CONTINUE;
+	ng_classify_feed(c->cl, chunk, len);
+	return SMFIS_CONTINUE;
+}
+
+/* ----- end of data ----- */
+
+static void count(struct mt_server *srv, const struct mt_conn *c,
+                  const struct ng_content_decision *d, bool timeout)
+{
+	pthread_mutex_lock(&srv->pool_mu);
+	struct mt_stats *s = &srv->st;
+	s->messages++;
+	s->candidates += c->candidate;
+	s->classified += c->cl != NULL;
+	s->lookups += d->lookup;
+	s->timeouts += timeout;
+	unsigned long long *per[] = {&s->accept,  &s->tag,      &s->quarantine,
+	                             &s->discard, &s->tempfail, &s->reject};
+	(*per[d->action])++;
+	pthread_mutex_unlock(&srv->pool_mu);
+}
+
+static char *esc(char *dst, size_t cap, const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return ng_log_escape(dst, cap, "-", 1, 1);
+	return ng_log_escape(dst, cap, s, strlen(s), 200);
+}
+
+static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict *v,
+                        const struct ng_dnsbl_result *res, const struct ng_content_decision *d,
+                        bool timeout)
+{
+	const struct ng_log *log = &mt_srv->log;
+	if (log->emit == NULL || NG_LOG_INFO < log->min)
+		return;
+	char client[80], sender[300], rcpt[300], qid[40], ev[300], zones[400], text[600];
+	char reply[700];
+	char *q = smfi_getsymval(ctx, "i");
+	size_t o = 0;
+	ev[0] = '\0';
+	for (unsigned i = 0; v != NULL && i < v->nev && i < NG_CL_EVIDENCE_MAX; i++) {
+		int w = snprintf(ev + o, sizeof(ev) - o, "%s%s", i ? "," : "", v->ev[i].rule);
+		if (w < 0 || (size_t)w >= sizeof(ev) - o)
+			break;
+		o += (size_t)w;
+	}
+	o = 0;
+	zones[0] = '\0';
+	for (size_t i = 0; res != NULL && i < res->nzones && i < NG_DNSBL_ZONES_MAX; i++) {
+		int w = snprintf(zones + o, sizeof(zones) - o, "%s%s:%s", i ? "," : "",
+		                 res->zones[i].zone, ng_dnsbl_status_name(res->zones[i].status));
+		if (w < 0 || (size_t)w >= sizeof(zones) - o)
+			break;
+		o += (size_t)w;
+	}
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long long usec =
+	    (long long)(t1.tv_sec - c->t0.tv_sec) * 1000000LL + (t1.tv_nsec - c->t0.tv_nsec) / 1000;
+	const char *snd = c->sender[0] == '\0' ? "<>" : c->sender;
+	snprintf(text, sizeof(text), "%s %s %s", d->rcode, d->xcode, d->text);
+	ng_log(log, NG_LOG_INFO,
+	       "message client=%s queue_id=%s sender=\"%s\" rcpts=%u rcpt=\"%s\" candidate=%s "
+	       "class=%s evidence=%s zones=%s result=%s%s rules=%s action=%s%s%s reason=%s%s%s%s "
+	       "usec=%lld",
+	       esc(client, sizeof(client), c->client), esc(qid, sizeof(qid), q),
+	       esc(sender, sizeof(sender), snd), c->m.nrcpt, esc(rcpt, sizeof(rcpt), c->rcpt1),
+	       c->m.why != NULL ? c->m.why : "no",
+	       ng_class_name(v != NULL ? v->cls : NG_CLASS_NONE), ev[0] ? ev : "-",
+	       zones[0] ? zones : "-", d->lookup ? ng_dnsbl_status_name(d->summary) : "no-lookup",
+	       timeout ? " dns_timeout=yes" : "", d->rules, ng_content_action_name(d->action),
+	       d->dry_run ? " dry_run=" : "", d->dry_run ? ng_content_action_name(d->would) : "",
+	       d->reason != NULL ? d->reason : "-",
+	       d->rcode[0] != '\0' && d->action >= NG_CONTENT_TEMPFAIL ? " reply=\"" : "",
+	       d->rcode[0] != '\0' && d->action >= NG_CONTENT_TEMPFAIL
+	           ? ng_log_escape(reply, sizeof(reply), text, strlen(text), 250)
+	           : "",
+	       d->rcode[0] != '\0' && d->action >= NG_CONTENT_TEMPFAIL ? "\"" : "", usec);
+}
+
+/* smfi_setreply() reads '%' as a format character: double it. */
+static void pct_escape(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; *in != '\0' && o + 2 < cap; in++) {
+		if (*in == '%')
+			out[o++] = '%';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+static void add_header(SMFICTX *ctx, struct mt_conn *c, const struct ng_content_decision *d)
+{
+	if (!d->add_header)
+		return;
+	if (!(c->acts & SMFIF_ADDHDRS)) {
+		if (!mt_srv->no_addhdrs_logged)
+			ng_log(&mt_srv->log, NG_LOG_WARN,
+			       "the MTA does not let milters add headers: no %s header",
+			       ng_content_header_name(mt_srv->ct));
+		mt_srv->no_addhdrs_logged = true;
+		return;
+	}
+	smfi_addheader(ctx, (char *)ng_content_header_name(mt_srv->ct), (char *)d->header);
+}
+
+static sfsistat mt_eom(SMFICTX *ctx)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	const ng_verdict *v = NULL;
+	if (c->candidate && c->cl != NULL)
+		v = ng_classify_end(c->cl);
+	struct ng_dnsbl_result res;
+	bool have_res = false, timeout = false;
+	if (c->lk != NULL) {
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_sec += mt_srv->dns_wait.tv_sec;
+		have_res = mt_lookup_wait(c->lk, &dl, &res);
+		if (!have_res) {
+			/* no answer in time: DNS trouble on every zone */
+			timeout = true;
+			memset(&res, 0, sizeof(res));
+			res.nzones = 1;
+			res.zones[0].zone = "timeout";
+			res.zones[0].status = NG_DNSBL_UNKNOWN;
+			have_res = true;
+		}
+	}
+	struct ng_content_decision d;
+	ng_content_decide(mt_srv->ct, &c->m, v, have_res ? &res : NULL, &d);
+	sfsistat rc = SMFIS_CONTINUE;
+	char text[2 * NG_CONTENT_REPLY_MAX];
+	switch (d.action) {
+	case NG_CONTENT_REJECT:
+	case NG_CONTENT_TEMPFAIL:
+		pct_escape(d.text, text, sizeof(text));
+		smfi_setreply(ctx, d.rcode, d.xcode, text[0] != '\0' ? text : NULL);
+		rc = d.action == NG_CONTENT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+		break;
+	case NG_CONTENT_DISCARD:
+		rc = SMFIS_DISCARD;
+		break;
+	case NG_CONTENT_QUARANTINE:
+		if (c->acts & SMFIF_QUARANTINE)
+			smfi_quarantine(ctx, (char *)"ndrguard: backscatter");
+		add_header(ctx, c, &d);
+		break;
+	case NG_CONTENT_TAG:
+	case NG_CONTENT_ACCEPT:
+		add_header(ctx, c, &d);
+		break;
+	}
+	log_message(ctx, c, v, have_res ? &res : NULL, &d, timeout);
+	count(mt_srv, c, &d, timeout);
+	msg_reset(c);
+	return rc;
+}
+
+static sfsistat mt_abort(SMFICTX *ctx)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c != NULL)
+		msg_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mt_close(SMFICTX *ctx)
+{
+	struct mt_conn *c = smfi_getpriv(ctx);
+	if (c != NULL) {
+		msg_reset(c);
+		free(c->hbuf);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc mt_filter = {
+    .xxfi_name = (char *)"ndrguard",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_QUARANTINE,
+    .xxfi_connect = mt_connect,
+    .xxfi_helo = NULL,
+    .xxfi_envfrom = mt_envfrom,
+    .xxfi_envrcpt = mt_envrcpt,
+    .xxfi_header = mt_header,
+    .xxfi_eoh = mt_eoh,
+    .xxfi_body = mt_body,
+    .xxfi_eom = mt_eom,
+    .xxfi_abort = mt_abort,
+    .xxfi_close = mt_close,
+    .xxfi_unknown = NULL,
+    .xxfi_data = NULL,
+    .xxfi_negotiate = mt_negotiate,
+};

@@ -1,0 +1,91 @@
+/*
+ * milter.h - what the files of `ndrguard milter` share.
+ *
+ *   cmd_milter.c  the command: options, configuration, log sink, the
+ *                 listening socket (translated for libmilter), privileges,
+ *                 smfi_main(), exit codes
+ *   callbacks.c   the libmilter callbacks: per-connection state, header
+ *                 buffering, body streaming into the classifier, the
+ *                 decision (lib/policy/content.c) turned into a reply
+ *   dnsq.c        the DNS thread: one event loop owning the c-ares
+ *                 resolver and the DNSBL client, fed by libmilter's worker
+ *                 threads through a locked queue and a pipe
+ *
+ * Threads: libmilter runs one worker thread per MTA connection (and a
+ * signal thread of its own).  Everything the workers share is immutable
+ * after start-up (the configuration, the content rules, the server
+ * struct) except the classifier pool and the DNS queue, which have locks.
+ * lib/dnsbl is single-threaded: only the DNS thread touches it.
+ */
+#ifndef NG_MILTER_H
+#define NG_MILTER_H
+
+#include <ndrguard/classify.h>
+#include <ndrguard/config.h>
+#include <ndrguard/content.h>
+#include <ndrguard/dnsbl.h>
+#include <ndrguard/log.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* ----- dnsq.c ----- */
+
+struct mt_dns;
+struct mt_lookup;
+
+/* Build the resolver and DNSBL client from cfg and start the DNS thread
+ * (every signal blocked in it).  NULL with a message in err.  With no
+ * zones configured no thread is started and every lookup says "no zones". */
+struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *log, char *err,
+                            size_t errlen);
+/* Stop the thread, cancel what is in flight, free everything.  Lookups
+ * still held by callers are completed as UNKNOWN and freed on release. */
+void mt_dns_stop(struct mt_dns *d);
+size_t mt_dns_nzones(const struct mt_dns *d);
+
+/* Queue a lookup of ip; NULL when there are no zones or out of memory.
+ * The caller owns one reference: mt_lookup_release() it. */
+struct mt_lookup *mt_lookup_start(struct mt_dns *d, const char *ip);
+/* Wait until the answer is in or until deadline (CLOCK_REALTIME); true
+ * with the result copied into out, false on timeout (out untouched). */
+bool mt_lookup_wait(struct mt_lookup *l, const struct timespec *deadline,
+                    struct ng_dnsbl_result *out);
+void mt_lookup_release(struct mt_lookup *l);
+
+/* ----- the server ----- */
+
+struct mt_stats {
+	unsigned long long messages, candidates, classified, lookups, timeouts;
+	unsigned long long accept, tag, quarantine, discard, tempfail, reject;
+};
+
+struct mt_server {
+	struct ng_log log;
+	char log_ident[128];
+	struct ng_config *cfg;
+	struct ng_content *ct;
+	struct mt_dns *dns;
+	struct timespec dns_wait; /* the longest eom waits for an answer */
+	/* classifiers not in use (built lazily, kept for the next message) */
+	pthread_mutex_t pool_mu;
+	ng_classifier **pool;
+	size_t npool, pool_cap;
+	struct mt_stats st; /* under pool_mu */
+	bool no_addhdrs_logged;
+};
+
+/* The one server: libmilter callbacks have no user argument. */
+extern struct mt_server *mt_srv;
+
+/* callbacks.c: the filter description for smfi_register(). */
+struct smfiDesc;
+extern struct smfiDesc mt_filter;
+
+/* Take a classifier from the pool (or build one); NULL when out of memory. */
+ng_classifier *mt_pool_get(struct mt_server *srv);
+void mt_pool_put(struct mt_server *srv, ng_classifier *c);
+
+#endif

@@ -1,0 +1,124 @@
+#!/bin/sh
+# milter_miltertest.sh - `ndrguard milter` at the protocol level, driven by
+# miltertest(8) scripts (tests/integration/milter_*.lua).
+#
+# usage: tests/integration/milter_miltertest.sh NDRGUARD
+#
+# rbldnsd (dnsd.sh) serves bl.test with 127.0.0.77 listed (TXT record) and
+# the RFC 5782 entry 127.0.0.2.  The milter runs on a free loopback port
+# with dns_servers pointing at rbldnsd.  Cases:
+#   listed_dsn     DSN from notifications@ at 127.0.0.77 -> 550 5.7.1 at eom
+#                  (miltertest cannot read a reply's text: the log line shows it)
+#   unlisted_dsn   the same from 127.0.0.5 -> accepted, no header
+#   ordinary       ordinary mail from 127.0.0.77 -> accepted, body skipped;
+#                  then a <> DSN on the same connection -> rejected
+#   autoreply      Auto-Submitted: auto-replied from 127.0.0.77 -> 550
+#   multi_rcpt     <> DSN to two recipients from 127.0.0.5 -> header
+#   unlisted_dsn   again with milter_tag_classified = yes (second milter)
+#                  -> accepted with X-Ndrguard
+# and the milter's log must hold one "message" line per message, and it
+# must exit 0 on SIGTERM (under ASan: no leak).
+#
+# Exit 0 pass, 1 fail, 77 skip (no miltertest or rbldnsd).
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+. "$here/common.sh"
+. "$here/dnsd.sh"
+
+[ $# -ge 1 ] || { echo "usage: $0 NDRGUARD" >&2; exit 2; }
+NDRGUARD=$1
+[ -x "$NDRGUARD" ] || ng_fail "$NDRGUARD: not an executable"
+command -v miltertest >/dev/null 2>&1 || ng_skip "miltertest not installed"
+ng_dnsd_require
+ng_tmpdir
+T=$NG_TMP
+fails=0
+
+ng_dnsd_data "$T/bl.test.data" '127.0.0.77 :127.0.0.2:Backscatter from $ see http://bl.test/$'
+ng_dnsd_start bl.test "$T/bl.test.data"
+
+milter_pid=""
+# start_milter NAME [-o k=v]...: a milter on a fresh port (MPORT).
+start_milter() {
+	name=$1
+	shift
+	MPORT=$(ng_free_port)
+	"$NDRGUARD" milter -o "milter_listen=inet:127.0.0.1:$MPORT" \
+		-o "dns_servers=127.0.0.1:$NG_DNSD_PORT" -o "dnsbl_zones=bl.test=127.0.0.2" \
+		"$@" 2>"$T/milter-$name.log" &
+	milter_pid=$!
+	ng_track "$milter_pid"
+	ng_wait_port 127.0.0.1 "$MPORT" 15 || {
+		cat "$T/milter-$name.log"
+		ng_fail "the milter did not listen on $MPORT"
+	}
+}
+stop_milter() {
+	kill -TERM "$milter_pid" 2>/dev/null
+	n=0
+	while kill -0 "$milter_pid" 2>/dev/null && [ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	kill -KILL "$milter_pid" 2>/dev/null
+	wait "$milter_pid"
+	st=$?
+	[ $st = 0 ]
+	check "milter exits 0 on SIGTERM ($1)" $?
+}
+check() {
+	if [ "$2" = 0 ]; then
+		echo "ok   $1"
+	else
+		echo "FAIL $1"
+		fails=$((fails + 1))
+	fi
+}
+# run CASE CLIENT [VAR=VALUE]...
+run() {
+	case_=$1
+	cl=$2
+	shift 2
+	defs=""
+	for d in "$@"; do defs="$defs -D $d"; done
+	# shellcheck disable=SC2086 # $defs is a list of options
+	miltertest -s "$here/milter_$case_.lua" -D "port=$MPORT" -D "srcdir=$src" \
+		-D "client=$cl" $defs >"$T/mt-$case_-$cl.out" 2>&1
+	st=$?
+	sed 's/^/     /' "$T/mt-$case_-$cl.out" | grep -v '^     ok ' | head -20
+	check "miltertest $case_ (client $cl)" $st
+}
+
+start_milter plain
+run listed_dsn 127.0.0.77
+run unlisted_dsn 127.0.0.5 tagged=0
+run ordinary 127.0.0.77
+run autoreply 127.0.0.77
+run multi_rcpt 127.0.0.5
+sleep 0.5
+n=$(grep -c ' message client=' "$T/milter-plain.log")
+[ "$n" -eq 6 ]
+check "one log line per message (6, got $n)" $?
+grep ' message client=127\.0\.0\.77 .*sender="notifications@' "$T/milter-plain.log" |
+	grep 'class=ndr .*action=reject' |
+	grep -q 'reply="550 5\.7\.1 .*Backscatter from 127\.0\.0\.77 see http://bl\.test/127\.0\.0\.77'
+check "log: notifications@ from 127.0.0.77, class=ndr, 550 5.7.1 with the TXT" $?
+grep ' message client=127\.0\.0\.77 .*sender="greta@' "$T/milter-plain.log" |
+	grep -q 'class=autoreply .*action=reject .*reply="550 5\.7\.1 '
+check "log: the auto-reply from 127.0.0.77 rejected 550 5.7.1" $?
+grep ' message client=127\.0\.0\.77 ' "$T/milter-plain.log" | grep 'candidate=no' |
+	grep -q 'action=accept'
+check "log: ordinary mail candidate=no action=accept" $?
+stop_milter plain
+
+start_milter tagged -o milter_tag_classified=yes
+run unlisted_dsn 127.0.0.5 tagged=1
+stop_milter tagged
+
+if [ $fails -ne 0 ]; then
+	echo "--- milter logs"
+	tail -n 20 "$T"/milter-*.log
+	ng_fail "$fails check(s) failed"
+fi
+ng_pass "milter_miltertest"
