@@ -5,6 +5,7 @@
 # the truth: each key must appear in conf/ndrguard.conf and in
 # doc/man/ndrguard.conf.5, and the sample file must load.
 set -u
+[ $# -eq 1 ] || { echo "usage: $0 NDRGUARD" >&2; exit 2; }
 bin=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 conf=$top/conf/ndrguard.conf

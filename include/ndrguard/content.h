@@ -56,6 +56,9 @@
  *                         of our_hostnames or an address in our_networks
  *                         (the rule is off while both lists are empty)
  *   - milter_tag_classified: every bounce gets the tag header.
+ *   - BATV (ng_content_batv_rcpt): a bounce whose every recipient carries a
+ *     valid signature of ours answers mail we sent: a listing is not acted
+ *     on ("batv-valid"); the plausibility rules still apply.
  *   The strongest action wins: reject > tempfail > discard > quarantine >
  *   tag > accept.  Exempt networks and exempt recipients (exempt_networks,
  *   exempt_recipients, as in policyd; one exempt recipient exempts the
@@ -74,8 +77,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ndrguard/batv.h"
 #include "ndrguard/classify.h"
 #include "ndrguard/dnsbl.h"
+#include "util/limits.h"
+
+#include <time.h>
 
 struct ng_config;
 struct ng_content;
@@ -89,6 +96,14 @@ struct ng_content;
 struct ng_content *ng_content_from_config(const struct ng_config *cfg, char *err, size_t errlen);
 void ng_content_free(struct ng_content *ct);
 
+/* The clock the BATV decisions use (NULL: time(NULL)).  Call before the
+ * rules are shared: it is the one setter, and not thread-safe. */
+void ng_content_set_clock(struct ng_content *ct, time_t (*clock)(void *arg), void *arg);
+
+/* True when BATV is on (batv_keys set): the front-end then asks for the
+ * envelope rewriting actions and answers at RCPT. */
+bool ng_content_batv_on(const struct ng_content *ct);
+
 /* One line for the start-up log; returns buf. */
 const char *ng_content_describe(const struct ng_content *ct, char *buf, size_t cap);
 
@@ -97,7 +112,9 @@ const char *ng_content_header_name(const struct ng_content *ct);
 
 /* ----- one message ----- */
 
-#define NG_CONTENT_CLIENT_MAX 64 /* a textual IP address */
+#define NG_CONTENT_CLIENT_MAX 64  /* a textual IP address */
+#define NG_CONTENT_REPLY_MAX  512 /* "550 5.7.1 text" and its NUL */
+#define NG_CONTENT_HEADER_MAX 512 /* the tag header's value and its NUL */
 
 struct ng_content_msg {
 	char client[NG_CONTENT_CLIENT_MAX]; /* "" unknown */
@@ -111,6 +128,24 @@ struct ng_content_msg {
 	bool return_path;   /* a Return-Path header was seen */
 	unsigned nheaders;  /* header fields seen */
 	const char *why;    /* static: the first candidate rule, NULL none */
+	bool our_network;   /* the client is in our_networks */
+	/* BATV (ng_content_batv_*): what end of data must do */
+	bool batv_sign;                     /* change the sender to batv_from */
+	char batv_from[NG_BATV_SIGNED_MAX]; /* the signed sender */
+	unsigned batv_nrewrite;             /* pairs in batv_rewrite */
+	struct ng_content_rewrite {
+		char tagged[NG_BATV_SIGNED_MAX];   /* the recipient as given */
+		char original[NG_BATV_SIGNED_MAX]; /* without our tag */
+	} batv_rewrite[NG_MILTER_BATV_RCPT_MAX];
+	unsigned batv_valid;   /* validly signed recipients accepted */
+	unsigned batv_invalid; /* not validly signed, accepted (tag, dry-run, exempt) */
+	unsigned batv_refused; /* refused at RCPT */
+	bool batv_tag;         /* add the tag header with batv_header */
+	char batv_header[NG_CONTENT_HEADER_MAX];
+	const char *batv;  /* static, for the log: "-", "signed", "already-signed",
+	                      "sign-failed", "valid", "unsigned", "foreign", "expired",
+	                      "bad-signature", "unknown-key" */
+	bool batv_dry_run; /* batv_action = dry-run held back a reject or tag */
 };
 
 /* Start a message.  client: the textual address (NULL or "" unknown);
@@ -126,6 +161,45 @@ void ng_content_rcpt(const struct ng_content *ct, struct ng_content_msg *m, cons
  * only count. */
 void ng_content_header(const struct ng_content *ct, struct ng_content_msg *m, const char *name,
                        const char *value);
+/*
+ * BATV (lib/batv; the check is policyd's own, lib/policy/batv_rule.c).
+ *
+ * Outbound, after ng_content_begin(): mail from a client in our_networks
+ * or from a SASL-authenticated client (authenticated: the MTA's
+ * {auth_authen} is not empty), with a non-null sender in batv_domains, is
+ * signed: m->batv_sign and m->batv_from = the prvs form, for
+ * smfi_chgfrom() at end of data.  An address that carries a tag already
+ * (ours or a foreign one) is left alone: never re-tagged.  The tag depends
+ * only on the address, the day and the key, so a message the MTA hands
+ * over again the same day gets the same tag.  Returns m->batv_sign.
+ */
+bool ng_content_batv_outbound(const struct ng_content *ct, struct ng_content_msg *m,
+                              const char *sender, bool authenticated);
+
+/* An answer at RCPT, split for smfi_setreply(). */
+struct ng_content_reply {
+	char rcode[4]; /* "550" */
+	char xcode[8]; /* "5.7.1" */
+	char text[NG_CONTENT_REPLY_MAX];
+};
+
+/*
+ * Inbound, for each recipient, before ng_content_rcpt(): a bounce (null
+ * or bounce sender) to an address in batv_domains must carry a valid
+ * signature of ours.  Valid: the pair (tagged, original) is remembered for
+ * the rewrite at end of data (up to NG_MILTER_BATV_RCPT_MAX; past that the
+ * recipient is delivered as it is).  Not valid, ng_batv_enforced() and
+ * batv_action = reject: returns true, r = "550 5.7.1 <RCPT>: bounce to an
+ * address that never sent mail (no valid BATV signature: STATUS)", and the
+ * recipient must be refused (do not pass it to ng_content_rcpt()).  Not
+ * valid otherwise (batv_action = tag, or not enforced yet): the tag header
+ * "batv=STATUS recipient=RCPT[ enforced=no]" at end of data; dry-run: only
+ * the log.  An exempt network or an exempt recipient is never refused: the
+ * reject is lowered to the tag.  False for everything not refused.
+ */
+bool ng_content_batv_rcpt(const struct ng_content *ct, struct ng_content_msg *m, const char *rcpt,
+                          struct ng_content_reply *r);
+
 /* Is the message a candidate (its body worth classifying)? */
 bool ng_content_candidate(const struct ng_content_msg *m);
 /* Should the client be looked up?  A candidate with a usable address that
@@ -144,9 +218,7 @@ enum ng_content_action {
 /* "accept", "tag", "quarantine", "discard", "tempfail", "reject". */
 const char *ng_content_action_name(enum ng_content_action a);
 
-#define NG_CONTENT_REPLY_MAX  512 /* "550 5.7.1 text" and its NUL */
-#define NG_CONTENT_HEADER_MAX 512 /* the tag header's value and its NUL */
-#define NG_CONTENT_RULES_MAX  96  /* the fired rules, comma-separated */
+#define NG_CONTENT_RULES_MAX 96 /* the fired rules, comma-separated */
 
 struct ng_content_decision {
 	enum ng_content_action action;

@@ -17,6 +17,7 @@
 #include "ndrguard/config.h"
 #include "ndrguard/policy.h"
 #include "policy/cidr.h"
+#include "policy/content_batv.h"
 #include "policy/internal.h"
 #include "util/limits.h"
 
@@ -59,6 +60,7 @@ struct ng_content {
 	enum ng_policy_on_dns_failure on_dns_failure;
 	bool tag_classified;
 	enum ng_content_action multi_rcpt, return_path, never_rcpt, foreign;
+	struct ng_content_batv *batv; /* NULL: BATV off (batv_milter.c) */
 };
 
 /* ----- candidate table ----- */
@@ -277,6 +279,7 @@ void ng_content_free(struct ng_content *ct)
 	if (ct == NULL)
 		return;
 	ng_policy_free(ct->pol);
+	ng_content_batv_free(ct->batv);
 	free(ct->exempt_nets.n);
 	free(ct->relay_nets.n);
 	free(ct->our_nets.n);
@@ -442,6 +445,11 @@ struct ng_content *ng_content_from_config(const struct ng_config *cfg, char *err
 	ct->return_path = action_of(ng_config_str(cfg, NG_K_BOUNCE_RETURN_PATH_ACTION));
 	ct->never_rcpt = action_of(ng_config_str(cfg, NG_K_BOUNCE_NEVER_RECIPIENT_ACTION));
 	ct->foreign = action_of(ng_config_str(cfg, NG_K_BOUNCE_FOREIGN_ORIGINAL_ACTION));
+	/* BATV reads its key files a second time here (ct->pol holds its own
+	 * copy for the bounce-sender test): start-up only, and it keeps the
+	 * policy handle opaque */
+	if (ng_content_batv_build(cfg, ct->header, &ct->batv, err, errlen) < 0)
+		goto fail;
 	return ct;
 fail:
 	ng_content_free(ct);
@@ -462,17 +470,42 @@ const char *ng_content_header_name(const struct ng_content *ct)
 
 const char *ng_content_describe(const struct ng_content *ct, char *buf, size_t cap)
 {
-	char pol[512];
+	char pol[512], batv[128];
 	snprintf(buf, cap,
 	         "content_action=%s tag_classified=%s multi_rcpt=%s return_path=%s "
-	         "never_recipient=%s foreign_original=%s%s %s",
+	         "never_recipient=%s foreign_original=%s%s %s %s",
 	         ct->dry_run ? "dry-run" : ng_content_action_name(ct->on_listed),
 	         ct->tag_classified ? "yes" : "no", ng_content_action_name(ct->multi_rcpt),
 	         ng_content_action_name(ct->return_path), ng_content_action_name(ct->never_rcpt),
 	         ng_content_action_name(ct->foreign),
 	         ct->nour_names + ct->our_nets.count == 0 ? "(off)" : "",
+	         ng_content_batv_describe(ct->batv, batv, sizeof(batv)),
 	         ng_policy_describe(ct->pol, pol, sizeof(pol)));
 	return buf;
+}
+
+void ng_content_set_clock(struct ng_content *ct, time_t (*clock)(void *arg), void *arg)
+{
+	if (ct->batv != NULL)
+		ng_content_batv_set_clock(ct->batv, clock, arg);
+}
+
+bool ng_content_batv_on(const struct ng_content *ct)
+{
+	return ct->batv != NULL;
+}
+
+bool ng_content_batv_outbound(const struct ng_content *ct, struct ng_content_msg *m,
+                              const char *sender, bool authenticated)
+{
+	return ng_content_batv_sign_msg(ct->batv, m, sender, m->our_network || authenticated);
+}
+
+bool ng_content_batv_rcpt(const struct ng_content *ct, struct ng_content_msg *m, const char *rcpt,
+                          struct ng_content_reply *r)
+{
+	bool exempt = m->exempt_network || (rcpt != NULL && pattern_match(&ct->exempt_rcpts, rcpt));
+	return ng_content_batv_check_rcpt(ct->batv, m, rcpt, exempt, r);
 }
 
 /* ----- one message ----- */
@@ -489,6 +522,7 @@ void ng_content_begin(const struct ng_content *ct, struct ng_content_msg *m, con
 	if (m->client_ok) {
 		m->exempt_network = in_nets(&ct->exempt_nets, &a);
 		m->relay = in_nets(&ct->relay_nets, &a);
+		m->our_network = in_nets(&ct->our_nets, &a);
 	}
 	if (!m->relay && client_name != NULL)
 		m->relay =
@@ -725,6 +759,13 @@ void ng_content_decide(const struct ng_content *ct, const struct ng_content_msg 
 	/* extended safe mode */
 	const struct ng_dnsbl_zone_result *hit = NULL;
 	bool trouble = false;
+	/* every recipient validly signed: the bounce answers mail we sent, so
+	 * a listing of the relay that returns it is not backscatter (as in
+	 * policyd, where batv-valid skips the lookup) */
+	if (m->batv_valid > 0 && m->batv_valid == m->nrcpt) {
+		res = NULL;
+		d->reason = "batv-valid";
+	}
 	if (res != NULL) {
 		d->lookup = true;
 		size_t nz = res->nzones < NG_DNSBL_ZONES_MAX ? res->nzones : NG_DNSBL_ZONES_MAX;

@@ -82,5 +82,6 @@
 #define NG_MILTER_VALUE_MAX      4096  /* bytes of one header value examined */
 #define NG_MILTER_HEADERS_MAX    1000  /* header fields examined per message */
 #define NG_MILTER_HEADER_BUF_MAX 65536 /* header section buffered before end of headers */
+#define NG_MILTER_BATV_RCPT_MAX  8     /* BATV-signed recipients rewritten per message */
 
 #endif

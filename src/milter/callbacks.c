@@ -21,6 +21,19 @@
  * The decision is the library's (ng_content_decide); this file turns it
  * into smfi_setreply, smfi_addheader, smfi_quarantine and a return code,
  * and logs one line per message.
+ *
+ * BATV (when batv_keys is set; the decisions are lib/policy's,
+ * ng_content_batv_*): MAIL signs the sender of our own mail (client in
+ * our_networks, or {auth_authen} set: asked for at MAIL with
+ * smfi_setsymlist where the MTA allows it); RCPT checks the recipient of
+ * a bounce and may refuse it there, so RCPT is then negotiated with a
+ * reply (no SMFIP_NR_RCPT); end of data applies what was decided:
+ * smfi_chgfrom to the signed sender, smfi_delrcpt + smfi_addrcpt of each
+ * validly signed recipient back to the original address, and the BATV tag
+ * header.  Nothing is changed on a message that is rejected, tempfailed
+ * or discarded.  The envelope is changed only at end of data because
+ * libmilter allows it nowhere else; the MTA then queues the rewritten
+ * envelope, so every later delivery attempt carries the same tag.
  */
 #include "milter.h"
 
@@ -54,6 +67,9 @@ struct mt_conn {
 	size_t hlen;
 	bool hstream; /* hbuf overflowed: headers go to cl directly */
 	struct mt_lookup *lk;
+	/* what end of data did for BATV, for the log and the counters */
+	bool batv_signed;
+	unsigned batv_rewritten;
 };
 
 /* ----- classifier pool ----- */
@@ -82,6 +98,11 @@ void mt_pool_put(struct mt_server *srv, ng_classifier *c)
 }
 
 /* ----- helpers ----- */
+
+static bool batv_on(void)
+{
+	return ng_content_batv_on(mt_srv->ct);
+}
 
 static sfsistat noreply(const struct mt_conn *c, unsigned long nr_flag)
 {
@@ -143,12 +164,54 @@ static void msg_reset(struct mt_conn *c)
 	c->hstream = false;
 	c->sender[0] = '\0';
 	c->rcpt1[0] = '\0';
+	c->batv_signed = false;
+	c->batv_rewritten = 0;
 }
 
 static void start_lookup(struct mt_conn *c)
 {
 	if (c->lk == NULL && ng_content_wants_lookup(&c->m))
 		c->lk = mt_lookup_start(mt_srv->dns, c->client);
+}
+
+/* smfi_setreply() reads '%' as a format character: double it. */
+static void pct_escape(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; *in != '\0' && o + 2 < cap; in++) {
+		if (*in == '%')
+			out[o++] = '%';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+static char *esc(char *dst, size_t cap, const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return ng_log_escape(dst, cap, "-", 1, 1);
+	return ng_log_escape(dst, cap, s, strlen(s), 200);
+}
+
+/* The BATV check of one recipient: true when it is refused here (the
+ * reply set, one log line, since a refused recipient never reaches the
+ * message's own line). */
+static bool batv_refuse(SMFICTX *ctx, struct mt_conn *c, const char *rcpt)
+{
+	struct ng_content_reply r;
+	if (!ng_content_batv_rcpt(mt_srv->ct, &c->m, rcpt, &r))
+		return false;
+	char text[2 * NG_CONTENT_REPLY_MAX], client[80], rb[300], tb[700];
+	pct_escape(r.text, text, sizeof(text));
+	smfi_setreply(ctx, r.rcode, r.xcode, text);
+	pthread_mutex_lock(&mt_srv->pool_mu);
+	mt_srv->st.batv_refused++;
+	pthread_mutex_unlock(&mt_srv->pool_mu);
+	ng_log(&mt_srv->log, NG_LOG_INFO,
+	       "batv reject client=%s rcpt=\"%s\" batv=%s reply=\"%s %s %s\"",
+	       esc(client, sizeof(client), c->client), esc(rb, sizeof(rb), rcpt),
+	       c->m.batv != NULL ? c->m.batv : "-", r.rcode, r.xcode, esc(tb, sizeof(tb), r.text));
+	return true;
 }
 
 /* ----- callbacks ----- */
@@ -167,14 +230,27 @@ static sfsistat mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 		free(c);
 		return SMFIS_TEMPFAIL;
 	}
-	c->acts = f0 & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
-	c->proto = f1 & (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_CONN |
-	                 SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_SKIP);
+	unsigned long acts = SMFIF_ADDHDRS | SMFIF_QUARANTINE;
+	unsigned long proto = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_CONN |
+	                      SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH |
+	                      SMFIP_SKIP;
+	if (batv_on()) {
+		/* the envelope rewrites, the {auth_authen} request, and a reply
+		 * at RCPT for the unsigned-bounce reject */
+		acts |= SMFIF_CHGFROM | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
+		proto &= ~(unsigned long)SMFIP_NR_RCPT;
+	}
+	c->acts = f0 & acts;
+	c->proto = f1 & proto;
 	*pf0 = c->acts;
 	*pf1 = c->proto;
 	*pf2 = 0;
 	*pf3 = 0;
 	smfi_setpriv(ctx, c);
+	/* the MTAs send {auth_authen} at MAIL by default; ask anyway, in case
+	 * the macro list was trimmed ("i" kept for the log) */
+	if (c->acts & SMFIF_SETSYMLIST)
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, (char *)"i {auth_authen}");
 	return SMFIS_CONTINUE;
 }
 
@@ -204,6 +280,11 @@ static sfsistat mt_envfrom(SMFICTX *ctx, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	strip_brackets(argv[0] != NULL ? argv[0] : "", c->sender, sizeof(c->sender));
 	ng_content_begin(mt_srv->ct, &c->m, c->client, c->client_name, c->sender);
+	if (batv_on()) {
+		const char *auth = smfi_getsymval(ctx, (char *)"{auth_authen}");
+		ng_content_batv_outbound(mt_srv->ct, &c->m, c->sender,
+		                         auth != NULL && auth[0] != '\0');
+	}
 	start_lookup(c); /* a bounce sender is a candidate already */
 	return noreply(c, SMFIP_NR_MAIL);
 }
@@ -215,6 +296,8 @@ static sfsistat mt_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	char rcpt[NG_CL_ADDR_MAX];
 	strip_brackets(argv[0] != NULL ? argv[0] : "", rcpt, sizeof(rcpt));
+	if (batv_on() && batv_refuse(ctx, c, rcpt))
+		return SMFIS_REJECT;
 	if (c->rcpt1[0] == '\0')
 		memcpy(c->rcpt1, rcpt, strlen(rcpt) + 1);
 	ng_content_rcpt(mt_srv->ct, &c->m, rcpt);
@@ -288,14 +371,9 @@ static void count(struct mt_server *srv, const struct mt_conn *c,
 	unsigned long long *per[] = {&s->accept,  &s->tag,      &s->quarantine,
 	                             &s->discard, &s->tempfail, &s->reject};
 	(*per[d->action])++;
+	s->batv_signed += c->batv_signed;
+	s->batv_rewritten += c->batv_rewritten;
 	pthread_mutex_unlock(&srv->pool_mu);
-}
-
-static char *esc(char *dst, size_t cap, const char *s)
-{
-	if (s == NULL || s[0] == '\0')
-		return ng_log_escape(dst, cap, "-", 1, 1);
-	return ng_log_escape(dst, cap, s, strlen(s), 200);
 }
 
 static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict *v,
@@ -331,10 +409,14 @@ static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict 
 	    (long long)(t1.tv_sec - c->t0.tv_sec) * 1000000LL + (t1.tv_nsec - c->t0.tv_nsec) / 1000;
 	const char *snd = c->sender[0] == '\0' ? "<>" : c->sender;
 	snprintf(text, sizeof(text), "%s %s %s", d->rcode, d->xcode, d->text);
+	char batv_done[64] = "";
+	if (c->batv_signed || c->batv_rewritten > 0)
+		snprintf(batv_done, sizeof(batv_done), " batv_chgfrom=%s batv_rewritten=%u",
+		         c->batv_signed ? "yes" : "no", c->batv_rewritten);
 	ng_log(log, NG_LOG_INFO,
 	       "message client=%s queue_id=%s sender=\"%s\" rcpts=%u rcpt=\"%s\" candidate=%s "
 	       "class=%s evidence=%s zones=%s result=%s%s rules=%s action=%s%s%s reason=%s%s%s%s "
-	       "usec=%lld",
+	       "batv=%s%s%s usec=%lld",
 	       esc(client, sizeof(client), c->client), esc(qid, sizeof(qid), q),
 	       esc(sender, sizeof(sender), snd), c->m.nrcpt, esc(rcpt, sizeof(rcpt), c->rcpt1),
 	       c->m.why != NULL ? c->m.why : "no",
@@ -347,19 +429,9 @@ static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict 
 	       d->rcode[0] != '\0' && d->action >= NG_CONTENT_TEMPFAIL
 	           ? ng_log_escape(reply, sizeof(reply), text, strlen(text), 250)
 	           : "",
-	       d->rcode[0] != '\0' && d->action >= NG_CONTENT_TEMPFAIL ? "\"" : "", usec);
-}
-
-/* smfi_setreply() reads '%' as a format character: double it. */
-static void pct_escape(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-	for (; *in != '\0' && o + 2 < cap; in++) {
-		if (*in == '%')
-			out[o++] = '%';
-		out[o++] = *in;
-	}
-	out[o] = '\0';
+	       d->rcode[0] != '\0' && d->action >= NG_CONTENT_TEMPFAIL ? "\"" : "",
+	       c->m.batv != NULL ? c->m.batv : "-", c->m.batv_dry_run ? " batv_dry_run=yes" : "",
+	       batv_done, usec);
 }
 
 static void add_header(SMFICTX *ctx, struct mt_conn *c, const struct ng_content_decision *d)
@@ -375,6 +447,57 @@ static void add_header(SMFICTX *ctx, struct mt_conn *c, const struct ng_content_
 		return;
 	}
 	smfi_addheader(ctx, (char *)ng_content_header_name(mt_srv->ct), (char *)d->header);
+}
+
+/* "<addr>" into out: the form the MTA's envelope commands take. */
+static bool bracket(const char *addr, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "<%s>", addr);
+	return n > 0 && (size_t)n < cap;
+}
+
+/* BATV at end of data, for a message that goes on (see the top of the
+ * file).  A refused action (the MTA did not offer it) or a failed call is
+ * logged and the message goes on unchanged: the worst outcome is an
+ * unsigned sender or a tagged recipient, never a lost message. */
+static void batv_apply(SMFICTX *ctx, struct mt_conn *c)
+{
+	const struct ng_content_msg *m = &c->m;
+	char a[NG_BATV_SIGNED_MAX + 2], b[NG_BATV_SIGNED_MAX + 2];
+	if (m->batv_sign) {
+		if (!(c->acts & SMFIF_CHGFROM))
+			ng_log(&mt_srv->log, NG_LOG_WARN,
+			       "the MTA does not let milters change the sender: not signed");
+		else if (bracket(m->batv_from, a, sizeof(a)) &&
+		         smfi_chgfrom(ctx, a, NULL) == MI_SUCCESS)
+			c->batv_signed = true;
+		else
+			ng_log(&mt_srv->log, NG_LOG_ERROR,
+			       "smfi_chgfrom failed: sender not signed");
+	}
+	for (unsigned i = 0; i < m->batv_nrewrite && i < NG_MILTER_BATV_RCPT_MAX; i++) {
+		const struct ng_content_rewrite *w = &m->batv_rewrite[i];
+		if ((c->acts & (SMFIF_ADDRCPT | SMFIF_DELRCPT)) !=
+		    (SMFIF_ADDRCPT | SMFIF_DELRCPT)) {
+			ng_log(&mt_srv->log, NG_LOG_WARN,
+			       "the MTA does not let milters change recipients: not rewritten");
+			break;
+		}
+		/* add first: should the delete fail, both addresses arrive,
+		 * rather than none */
+		if (!bracket(w->tagged, a, sizeof(a)) || !bracket(w->original, b, sizeof(b)) ||
+		    smfi_addrcpt(ctx, b) != MI_SUCCESS) {
+			ng_log(&mt_srv->log, NG_LOG_ERROR, "smfi_addrcpt failed: not rewritten");
+			continue;
+		}
+		if (smfi_delrcpt(ctx, a) != MI_SUCCESS)
+			ng_log(&mt_srv->log, NG_LOG_ERROR, "smfi_delrcpt failed");
+		else
+			c->batv_rewritten++;
+	}
+	if (m->batv_tag && (c->acts & SMFIF_ADDHDRS))
+		smfi_addheader(ctx, (char *)ng_content_header_name(mt_srv->ct),
+		               (char *)m->batv_header);
 }
 
 static sfsistat mt_eom(SMFICTX *ctx)
@@ -420,10 +543,12 @@ static sfsistat mt_eom(SMFICTX *ctx)
 		if (c->acts & SMFIF_QUARANTINE)
 			smfi_quarantine(ctx, (char *)"ndrguard: backscatter");
 		add_header(ctx, c, &d);
+		batv_apply(ctx, c);
 		break;
 	case NG_CONTENT_TAG:
 	case NG_CONTENT_ACCEPT:
 		add_header(ctx, c, &d);
+		batv_apply(ctx, c);
 		break;
 	}
 	log_message(ctx, c, v, have_res ? &res : NULL, &d, timeout);

@@ -68,7 +68,9 @@ void ng_help_milter(void)
 	       "bounce_never_recipient_action, never_bounce_recipients,\n"
 	       "bounce_foreign_original_action, our_hostnames, our_networks, dnsbl_zones,\n"
 	       "bounce_senders, dnsbl_dns_failure_action, dnsbl_reject_text, dnsbl_tag_header,\n"
-	       "exempt_networks, exempt_recipients, dns_servers, log_target, daemon_user.\n"
+	       "exempt_networks, exempt_recipients, dns_servers, log_target, daemon_user,\n"
+	       "batv_keys, batv_domains, batv_lifetime_days, batv_enforce_after,\n"
+	       "batv_subaddress, batv_action.\n"
 	       "Signals: TERM or HUP stop after the sessions in progress, INT aborts them.\n"
 	       "Exit: 0 after a stop signal, 2 configuration error, 3 runtime failure.\n"
 	       "See ndrguard-milter(8).\n",
@@ -189,9 +191,10 @@ static void log_stats(struct mt_server *srv)
 	ng_log(&srv->log, NG_LOG_INFO,
 	       "stats final messages=%llu candidates=%llu classified=%llu lookups=%llu "
 	       "dns_timeouts=%llu accept=%llu tag=%llu quarantine=%llu discard=%llu "
-	       "tempfail=%llu reject=%llu",
+	       "tempfail=%llu reject=%llu batv_signed=%llu batv_rewritten=%llu batv_refused=%llu",
 	       s->messages, s->candidates, s->classified, s->lookups, s->timeouts, s->accept,
-	       s->tag, s->quarantine, s->discard, s->tempfail, s->reject);
+	       s->tag, s->quarantine, s->discard, s->tempfail, s->reject, s->batv_signed,
+	       s->batv_rewritten, s->batv_refused);
 }
 
 static int serve(struct mt_server *srv)
@@ -219,6 +222,9 @@ static int serve(struct mt_server *srv)
 	}
 	long long wait = ng_config_int(cfg, NG_K_DNS_TIMEOUT) * ng_config_int(cfg, NG_K_DNS_TRIES);
 	srv->dns_wait.tv_sec = (time_t)(wait + 1);
+	if (ng_content_batv_on(srv->ct))
+		mt_filter.xxfi_flags |=
+		    SMFIF_CHGFROM | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
 	if (smfi_register(mt_filter) == MI_FAILURE || smfi_setconn(conn) == MI_FAILURE) {
 		ng_log(&srv->log, NG_LOG_FATAL, "libmilter refused the filter or %s", conn);
 		return NG_EXIT_RUNTIME;

@@ -60,6 +60,8 @@ void mt_lookup_release(struct mt_lookup *l);
 struct mt_stats {
 	unsigned long long messages, candidates, classified, lookups, timeouts;
 	unsigned long long accept, tag, quarantine, discard, tempfail, reject;
+	/* BATV: senders signed, recipients rewritten back, refused at RCPT */
+	unsigned long long batv_signed, batv_rewritten, batv_refused;
 };
 
 struct mt_server {

@@ -5,9 +5,10 @@
  * Three tables of named cases: envelope + headers -> candidate or not (and
  * which rule said so); class + DNSBL result -> action (extended safe mode,
  * DNS trouble, exemptions, dry-run, tagging); and one or more cases per
- * bounce plausibility rule.  The configuration is built from -o style
- * overrides; verdicts and DNSBL results are written by hand.  No DNS, no
- * clock, no libmilter.
+ * bounce plausibility rule; and BATV (outbound signing, the inbound check
+ * before and after enforcement, exemptions).  The configuration is built
+ * from -o style overrides; verdicts and DNSBL results are written by hand.
+ * No DNS, no libmilter; BATV runs on an injected fixed clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -927,12 +930,223 @@ static void test_config_errors(void **state)
 	}
 }
 
+/* ----- BATV ----- */
+
+/* A fixed clock (2023-11-14 22:13:20 UTC): no test reads the wall clock. */
+#define BATV_NOW ((time_t)1700000000)
+
+static time_t fixed_clock(void *arg)
+{
+	return *(const time_t *)arg;
+}
+
+/* A key file in /tmp, removed by the caller. */
+static void batv_keyfile(char *path, size_t cap)
+{
+	snprintf(path, cap, "/tmp/ng-test-content-batv-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "unit-test-key\n", 14), 14);
+	close(fd);
+}
+
+static const struct batv_case {
+	const char *name;
+	const char *enforce_after; /* batv_enforce_after */
+	const char *action;        /* batv_action */
+	const char *client;
+	bool auth;
+	const char *sender;
+	/* the recipient; "SIGNED" = alice@example.org signed now, "OLD" =
+	 * signed 30 days ago, "FORGED" = signed now with a digit flipped */
+	const char *rcpt;
+	/* want */
+	bool sign;         /* the sender is rewritten */
+	bool refuse;       /* the recipient is refused at RCPT */
+	const char *text;  /* the reply text (refuse), or NULL */
+	unsigned nrewrite; /* recipients rewritten back */
+	bool tag;          /* the BATV tag header */
+	const char *batv;  /* m.batv, NULL = none */
+} batv_cases[] = {
+    {"outbound from our_networks", "2000-01-01", "reject", "127.0.0.10", false, "alice@example.org",
+     "bob@example.net", true, false, NULL, 0, false, "signed"},
+    {"outbound authenticated, foreign client", "2000-01-01", "reject", "192.0.2.9", true,
+     "alice@example.org", "bob@example.net", true, false, NULL, 0, false, "signed"},
+    {"stranger's mail with our domain is not signed", "2000-01-01", "reject", "192.0.2.9", false,
+     "alice@example.org", "bob@example.net", false, false, NULL, 0, false, NULL},
+    {"sender domain not in batv_domains", "2000-01-01", "reject", "127.0.0.10", false,
+     "alice@example.com", "bob@example.net", false, false, NULL, 0, false, NULL},
+    {"already tagged: never re-tagged", "2000-01-01", "reject", "127.0.0.10", false,
+     "prvs=0123abcdef=alice@example.org", "bob@example.net", false, false, NULL, 0, false,
+     "already-signed"},
+    {"valid bounce rewritten back", "2000-01-01", "reject", "192.0.2.9", false, "", "SIGNED", false,
+     false, NULL, 1, false, "valid"},
+    {"unsigned bounce refused", "2000-01-01", "reject", "192.0.2.9", false, "", "alice@example.org",
+     false, true,
+     "<alice@example.org>: bounce to an address that never sent mail (no valid BATV "
+     "signature: not-signed)",
+     0, false, NULL},
+    {"expired bounce refused", "2000-01-01", "reject", "192.0.2.9", false, "", "OLD", false, true,
+     NULL, 0, false, NULL},
+    {"forged bounce refused", "2000-01-01", "reject", "192.0.2.9", false,
+     "MAILER-DAEMON@relay.example.net", "FORGED", false, true, NULL, 0, false, NULL},
+    {"unsigned bounce before enforcement: tagged", "2099-01-01", "reject", "192.0.2.9", false, "",
+     "alice@example.org", false, false, NULL, 0, true, "unsigned"},
+    {"exempt recipient: tagged, not refused", "2000-01-01", "reject", "192.0.2.9", false, "",
+     "postmaster@example.org", false, false, NULL, 0, true, "unsigned"},
+    {"batv_action = tag", "2000-01-01", "tag", "192.0.2.9", false, "", "alice@example.org", false,
+     false, NULL, 0, true, "unsigned"},
+    {"batv_action = dry-run", "2000-01-01", "dry-run", "192.0.2.9", false, "", "alice@example.org",
+     false, false, NULL, 0, false, "unsigned"},
+    {"ordinary mail to an unsigned address", "2000-01-01", "reject", "192.0.2.9", false,
+     "carol@example.net", "alice@example.org", false, false, NULL, 0, false, NULL},
+    {"bounce to another domain", "2000-01-01", "reject", "192.0.2.9", false, "", "bob@example.net",
+     false, false, NULL, 0, false, NULL},
+};
+
+static void test_batv(void **state)
+{
+	(void)state;
+	char key[64], ov_keys[128];
+	batv_keyfile(key, sizeof(key));
+	snprintf(ov_keys, sizeof(ov_keys), "batv_keys=0:%s", key);
+	time_t now = BATV_NOW;
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(batv_cases) / sizeof(batv_cases[0]); i++) {
+		const struct batv_case *c = &batv_cases[i];
+		char ea[64], act[64];
+		snprintf(ea, sizeof(ea), "batv_enforce_after=%s", c->enforce_after);
+		snprintf(act, sizeof(act), "batv_action=%s", c->action);
+		const char *ov[] = {
+		    ov_keys, "batv_domains=example.org",  ea,
+		    act,     "our_networks=127.0.0.0/24", "exempt_recipients=postmaster",
+		    NULL};
+		struct ng_content *ct = make(ov);
+		ng_content_set_clock(ct, fixed_clock, &now);
+		assert_true(ng_content_batv_on(ct));
+
+		/* the recipient: signed by the same rules, at a chosen time */
+		char rcpt[NG_BATV_SIGNED_MAX];
+		time_t at = now;
+		struct ng_content_msg m;
+		snprintf(rcpt, sizeof(rcpt), "%s", c->rcpt);
+		if (strcmp(c->rcpt, "SIGNED") == 0 || strcmp(c->rcpt, "FORGED") == 0 ||
+		    strcmp(c->rcpt, "OLD") == 0) {
+			if (strcmp(c->rcpt, "OLD") == 0)
+				at = now - 30 * 86400;
+			ng_content_set_clock(ct, fixed_clock, &at);
+			ng_content_begin(ct, &m, "127.0.0.10", NULL, "alice@example.org");
+			assert_true(ng_content_batv_outbound(ct, &m, "alice@example.org", false));
+			snprintf(rcpt, sizeof(rcpt), "%s", m.batv_from);
+			if (strcmp(c->rcpt, "FORGED") == 0)
+				rcpt[9] = rcpt[9] == '0' ? '1' : '0'; /* a digit of the MAC */
+			ng_content_set_clock(ct, fixed_clock, &now);
+		}
+
+		ng_content_begin(ct, &m, c->client, NULL, c->sender);
+		bool sign = ng_content_batv_outbound(ct, &m, c->sender, c->auth);
+		struct ng_content_reply r;
+		bool refuse = ng_content_batv_rcpt(ct, &m, rcpt, &r);
+		if (!refuse)
+			ng_content_rcpt(ct, &m, rcpt);
+		if (sign != c->sign || refuse != c->refuse || m.batv_nrewrite != c->nrewrite ||
+		    m.batv_tag != c->tag ||
+		    (c->batv != NULL && (m.batv == NULL || strcmp(m.batv, c->batv) != 0))) {
+			print_error("%s: got sign=%d refuse=%d nrewrite=%u tag=%d batv=%s; want "
+			            "sign=%d refuse=%d nrewrite=%u tag=%d batv=%s\n",
+			            c->name, sign, refuse, m.batv_nrewrite, m.batv_tag,
+			            m.batv ? m.batv : "(null)", c->sign, c->refuse, c->nrewrite,
+			            c->tag, c->batv ? c->batv : "(any)");
+			bad++;
+		}
+		if (sign) {
+			/* the tag verifies, and names the original sender */
+			char want[NG_BATV_SIGNED_MAX];
+			snprintf(want, sizeof(want), "=%s", c->sender);
+			if (strncmp(m.batv_from, "prvs=0", 6) != 0 ||
+			    strstr(m.batv_from, want) == NULL) {
+				print_error("%s: signed sender '%s'\n", c->name, m.batv_from);
+				bad++;
+			}
+		}
+		if (refuse &&
+		    (strcmp(r.rcode, "550") != 0 || strcmp(r.xcode, "5.7.1") != 0 ||
+		     (c->text != NULL && strcmp(r.text, c->text) != 0) ||
+		     strstr(r.text, "bounce to an address that never sent mail") == NULL)) {
+			print_error("%s: reply '%s' '%s' '%s'\n", c->name, r.rcode, r.xcode,
+			            r.text);
+			bad++;
+		}
+		if (c->nrewrite > 0 &&
+		    (strcmp(m.batv_rewrite[0].original, "alice@example.org") != 0 ||
+		     strcmp(m.batv_rewrite[0].tagged, rcpt) != 0)) {
+			print_error("%s: rewrite '%s' -> '%s'\n", c->name, m.batv_rewrite[0].tagged,
+			            m.batv_rewrite[0].original);
+			bad++;
+		}
+		if (c->tag && strstr(m.batv_header, "batv=") == NULL) {
+			print_error("%s: header '%s'\n", c->name, m.batv_header);
+			bad++;
+		}
+		if (strcmp(c->enforce_after, "2099-01-01") == 0 &&
+		    strstr(m.batv_header, "enforced=no") == NULL) {
+			print_error("%s: header '%s' lacks enforced=no\n", c->name, m.batv_header);
+			bad++;
+		}
+		ng_content_free(ct);
+	}
+	unlink(key);
+	assert_int_equal(bad, 0);
+}
+
+/* A validly signed bounce answers our own mail: a listing of the relay
+ * that returns it is not acted on; an unsigned one still is. */
+static void test_batv_listed(void **state)
+{
+	(void)state;
+	char key[64], ov_keys[128];
+	batv_keyfile(key, sizeof(key));
+	snprintf(ov_keys, sizeof(ov_keys), "batv_keys=0:%s", key);
+	const char *ov[] = {ov_keys, "batv_domains=example.org", "batv_enforce_after=2000-01-01",
+	                    "batv_action=tag", NULL};
+	struct ng_content *ct = make(ov);
+	time_t now = BATV_NOW;
+	ng_content_set_clock(ct, fixed_clock, &now);
+	struct ng_content_msg m;
+	ng_content_begin(ct, &m, "127.0.0.10", NULL, "alice@example.org");
+	assert_true(ng_content_batv_outbound(ct, &m, "alice@example.org", true));
+	char signed_rcpt[NG_BATV_SIGNED_MAX];
+	snprintf(signed_rcpt, sizeof(signed_rcpt), "%s", m.batv_from);
+
+	struct ng_dnsbl_result res;
+	memset(&res, 0, sizeof(res));
+	res.nzones = 1;
+	res.zones[0].zone = "bl.test";
+	res.zones[0].status = NG_DNSBL_LISTED;
+	const char *rcpts[] = {signed_rcpt, "alice@example.org"};
+	const enum ng_content_action want[] = {NG_CONTENT_ACCEPT, NG_CONTENT_REJECT};
+	for (size_t i = 0; i < 2; i++) {
+		struct ng_content_reply r;
+		ng_content_begin(ct, &m, "192.0.2.77", NULL, "");
+		assert_false(ng_content_batv_rcpt(ct, &m, rcpts[i], &r));
+		ng_content_rcpt(ct, &m, rcpts[i]);
+		ng_content_header(ct, &m, "Subject", "Undelivered Mail Returned to Sender");
+		struct ng_content_decision d;
+		ng_content_decide(ct, &m, NULL, &res, &d);
+		if (d.action != want[i])
+			fail_msg("%s: action %s reason %s", rcpts[i],
+			         ng_content_action_name(d.action), d.reason);
+	}
+	ng_content_free(ct);
+	unlink(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_candidates),
-	    cmocka_unit_test(test_decisions),
-	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_candidates),    cmocka_unit_test(test_decisions),
+	    cmocka_unit_test(test_config_errors), cmocka_unit_test(test_batv),
+	    cmocka_unit_test(test_batv_listed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
