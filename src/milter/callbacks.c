@@ -231,9 +231,15 @@ static sfsistat mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 		return SMFIS_TEMPFAIL;
 	}
 	unsigned long acts = SMFIF_ADDHDRS | SMFIF_QUARANTINE;
-	unsigned long proto = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_CONN |
-	                      SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH |
-	                      SMFIP_SKIP;
+	/* Never SMFIP_NODATA or SMFIP_NR_DATA.  Postfix's milter client runs
+	 * with Nagle's algorithm on; when the last packet smtpd sends before
+	 * the content goes unanswered, our kernel delays its ACK (~40 ms) and
+	 * Nagle holds cleanup's first header packet behind it: a 40 ms stall
+	 * per message over TCP (measured: 25 ms a message at 2 sessions against
+	 * 5 ms).  xxfi_data is NULL, so libmilter answers DATA itself, and that
+	 * reply carries the ACK. */
+	unsigned long proto = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_MAIL |
+	                      SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_SKIP;
 	if (batv_on()) {
 		/* the envelope rewrites, the {auth_authen} request, and a reply
 		 * at RCPT for the unsigned-bounce reject */

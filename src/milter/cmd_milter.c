@@ -9,13 +9,16 @@
  * opened with smfi_opensocket() (a stale unix socket is removed), then
  * TCP_NODELAY on it, daemon_user, the DNS thread, and smfi_main().
  *
- * TCP_NODELAY: libmilter writes a reply in two write(2)s (header, then
- * data) and has no hook for its sockets.  Linux copies TCP_NODELAY from a
+ * TCP_NODELAY: at end of data the milter may send several replies in a
+ * row (an added header, then the verdict), each its own write; with
+ * Nagle's algorithm the second would wait for the MTA's delayed ACK of the
+ * first, since the MTA sends nothing until it has the verdict.  libmilter
+ * has no hook for its sockets, but Linux copies TCP_NODELAY from a
  * listening socket to the sockets accept(2) returns, so the listening
  * socket libmilter opened is found among our descriptors (a TCP socket in
  * the listening state bound to the configured port) and the option set
- * there.  Without it, Nagle's algorithm holds the second write until the
- * peer's delayed ACK (about 40 ms a reply at low concurrency).
+ * there.  (The stall at DATA is the MTA's Nagle, avoided by the
+ * negotiation in callbacks.c.)
  *
  * Signals belong to libmilter (its signal thread sigwait()s them):
  * SIGHUP and SIGTERM stop accepting and let the connections in progress
