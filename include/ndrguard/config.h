@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ndrguard/log.h"
+
 /* The default configuration file. */
 #define NG_CONFIG_DEFAULT_PATH "/etc/ndrguard/ndrguard.conf"
 
@@ -159,6 +161,23 @@ int ng_config_set(struct ng_config *cfg, enum ng_key k, const char *value, const
 struct ng_config *ng_config_setup(const char *path, const char *const *overrides, size_t n,
                                   char *err, size_t errlen);
 
+/*
+ * The -c FILE and -o key=value options of a command, collected while its
+ * getopt loop runs: ng_config_args_take() for each 'c' and 'o' (the
+ * strings are borrowed from argv), then ng_config_args_load() =
+ * ng_config_setup() with them, which also reports more than
+ * NG_CONFIG_OVERRIDES_MAX -o options.  Zero-initialise the struct.
+ */
+#define NG_CONFIG_OVERRIDES_MAX 256
+struct ng_config_args {
+	const char *path;
+	const char *overrides[NG_CONFIG_OVERRIDES_MAX];
+	size_t n;
+	bool too_many;
+};
+void ng_config_args_take(struct ng_config_args *a, int opt, const char *arg);
+struct ng_config *ng_config_args_load(const struct ng_config_args *a, char *err, size_t errlen);
+
 /* Typed accessors; calling one for a key of another type is a bug (abort). */
 const char *ng_config_str(const struct ng_config *cfg, enum ng_key k); /* string, enum, listen */
 long long ng_config_int(const struct ng_config *cfg, enum ng_key k);   /* int, time (s) */
@@ -177,6 +196,10 @@ void ng_config_print(const struct ng_config *cfg, FILE *out, bool only_set);
 /* The value of k as it would be written in the file (lists joined by ", "),
  * into buf; returns buf. */
 const char *ng_config_format(const struct ng_config *cfg, enum ng_key k, char *buf, size_t cap);
+
+/* log_level as a severity, syslog_facility as a LOG_* value (log.h). */
+enum ng_log_sev ng_config_log_level(const struct ng_config *cfg);
+int ng_config_syslog_facility(const struct ng_config *cfg);
 
 /*
  * Listen addresses (inet:HOST:PORT, inet:[V6]:PORT, unix:PATH) parsed into

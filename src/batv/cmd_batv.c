@@ -139,56 +139,44 @@ int ng_cmd_batv(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = NULL;
 	time_t now = time(NULL);
 	char err[1024];
 	int c;
 
-	const char **overrides = calloc((size_t)argc + 1, sizeof(*overrides));
-	size_t noverrides = 0;
-	if (overrides == NULL) {
-		fprintf(stderr, "ndrguard: batv: out of memory\n");
-		return NG_EXIT_RUNTIME;
-	}
+	struct ng_config_args args;
+	memset(&args, 0, sizeof(args));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			path = optarg;
-			break;
 		case 'o':
-			overrides[noverrides++] = optarg;
+			ng_config_args_take(&args, c, optarg);
 			break;
 		case 'n':
 			if (parse_now(optarg, &now) < 0) {
 				fprintf(stderr,
 				        "ndrguard: batv: --now: '%s' is not a number of seconds\n",
 				        optarg);
-				free(overrides);
 				return NG_EXIT_USAGE;
 			}
 			break;
 		case 'h':
-			free(overrides);
 			ng_help_batv();
 			return NG_EXIT_OK;
 		default:
 			fprintf(stderr, "ndrguard: batv: bad option '%s'\n", argv[optind - 1]);
-			free(overrides);
 			usage();
 			return NG_EXIT_USAGE;
 		}
 	}
 	if (argc - optind < 2 ||
 	    (strcmp(argv[optind], "sign") != 0 && strcmp(argv[optind], "verify") != 0)) {
-		free(overrides);
 		usage();
 		return NG_EXIT_USAGE;
 	}
 	bool sign = strcmp(argv[optind], "sign") == 0;
-	struct ng_config *cfg = ng_config_setup(path, overrides, noverrides, err, sizeof(err));
-	free(overrides);
+	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "ndrguard: batv: %s\n", err);
 		return NG_EXIT_USAGE;
@@ -199,9 +187,9 @@ int ng_cmd_batv(int argc, char **argv)
 		fprintf(stderr, "ndrguard: batv: %s\n", err);
 		return NG_EXIT_USAGE;
 	}
-	char **args = argv + optind + 1;
+	char **addrs = argv + optind + 1;
 	size_t n = (size_t)(argc - optind - 1);
-	int rc = sign ? do_sign(b, args, n, now) : do_verify(b, args, n, now);
+	int rc = sign ? do_sign(b, addrs, n, now) : do_verify(b, addrs, n, now);
 	ng_batv_free(b);
 	return rc;
 }

@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_OVERRIDES 256
-
 void ng_help_config(void)
 {
 	printf("usage: ndrguard config [-c FILE] [-o key=value]... [-n | -d | -l] [KEY...]\n"
@@ -76,25 +74,17 @@ static int check_modules(const struct ng_config *cfg, char *err, size_t errlen)
 
 int ng_cmd_config(int argc, char **argv)
 {
-	const char *path = NULL;
-	const char *overrides[MAX_OVERRIDES];
-	size_t noverrides = 0;
+	struct ng_config_args args;
 	enum { ALL, SET, DEFAULTS, LIST } mode = ALL;
 	int c;
 
+	memset(&args, 0, sizeof(args));
 	optind = 1;
 	while ((c = getopt(argc, argv, "c:o:ndlh")) != -1) {
 		switch (c) {
 		case 'c':
-			path = optarg;
-			break;
 		case 'o':
-			if (noverrides == MAX_OVERRIDES) {
-				fprintf(stderr, "ndrguard config: more than %d -o options\n",
-				        MAX_OVERRIDES);
-				return NG_EXIT_USAGE;
-			}
-			overrides[noverrides++] = optarg;
+			ng_config_args_take(&args, c, optarg);
 			break;
 		case 'n':
 			mode = SET;
@@ -120,8 +110,7 @@ int ng_cmd_config(int argc, char **argv)
 
 	char err[1024];
 	struct ng_config *cfg =
-	    mode == DEFAULTS ? ng_config_new()
-	                     : ng_config_setup(path, overrides, noverrides, err, sizeof(err));
+	    mode == DEFAULTS ? ng_config_new() : ng_config_args_load(&args, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "ndrguard config: %s\n", mode == DEFAULTS ? "out of memory" : err);
 		return mode == DEFAULTS ? NG_EXIT_RUNTIME : NG_EXIT_USAGE;

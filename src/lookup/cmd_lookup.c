@@ -246,26 +246,19 @@ int ng_cmd_lookup(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = NULL;
 	enum format fmt = FMT_TEXT;
 	char err[512];
 	int c;
 
-	const char **overrides = calloc((size_t)argc + 1, sizeof(*overrides));
-	size_t noverrides = 0;
-	if (overrides == NULL) {
-		fprintf(stderr, "ndrguard: lookup: out of memory\n");
-		return NG_EXIT_RUNTIME;
-	}
+	struct ng_config_args args;
+	memset(&args, 0, sizeof(args));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:o:f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			path = optarg;
-			break;
 		case 'o':
-			overrides[noverrides++] = optarg;
+			ng_config_args_take(&args, c, optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") == 0) {
@@ -274,23 +267,19 @@ int ng_cmd_lookup(int argc, char **argv)
 				fmt = FMT_JSON;
 			} else {
 				fprintf(stderr, "ndrguard: lookup: unknown format '%s'\n", optarg);
-				free(overrides);
 				return NG_EXIT_USAGE;
 			}
 			break;
 		case 'h':
-			free(overrides);
 			ng_help_lookup();
 			return NG_EXIT_OK;
 		default:
 			fprintf(stderr, "ndrguard: lookup: bad option '%s'\n", argv[optind - 1]);
-			free(overrides);
 			usage();
 			return NG_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		free(overrides);
 		usage();
 		return NG_EXIT_USAGE;
 	}
@@ -299,12 +288,10 @@ int ng_cmd_lookup(int argc, char **argv)
 		if (ng_dnsbl_qname(argv[i], "example", qname, sizeof(qname)) != 0) {
 			fprintf(stderr, "ndrguard: lookup: \"%s\" is not an IPv4 or IPv6 address\n",
 			        ng_log_escape(shown, sizeof(shown), argv[i], strlen(argv[i]), 100));
-			free(overrides);
 			return NG_EXIT_USAGE;
 		}
 	}
-	struct ng_config *cfg = ng_config_setup(path, overrides, noverrides, err, sizeof(err));
-	free(overrides);
+	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "ndrguard: lookup: %s\n", err);
 		return NG_EXIT_USAGE;

@@ -45,7 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <syslog.h>
 #include <unistd.h>
 
 void ng_help_milter(void)
@@ -82,44 +81,16 @@ void ng_help_milter(void)
 
 /* ----- log sink ----- */
 
-static enum ng_log_sev level_of(const struct ng_config *cfg)
-{
-	const char *l = ng_config_str(cfg, NG_K_LOG_LEVEL);
-	if (strcmp(l, "debug") == 0)
-		return NG_LOG_DEBUG;
-	if (strcmp(l, "warning") == 0)
-		return NG_LOG_WARN;
-	if (strcmp(l, "error") == 0)
-		return NG_LOG_ERROR;
-	return NG_LOG_INFO;
-}
-
-static int facility_of(const char *name)
-{
-	static const struct {
-		const char *name;
-		int fac;
-	} f[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"local0", LOG_LOCAL0},
-	         {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
-	         {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
-	         {"local7", LOG_LOCAL7}};
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcmp(f[i].name, name) == 0)
-			return f[i].fac;
-	return LOG_MAIL;
-}
-
 static void log_setup(struct mt_server *srv, const struct ng_config *cfg)
 {
 	if (strcmp(ng_config_str(cfg, NG_K_LOG_TARGET), "syslog") == 0) {
 		snprintf(srv->log_ident, sizeof(srv->log_ident), "%s/milter",
 		         ng_config_str(cfg, NG_K_SYSLOG_NAME));
-		ng_log_syslog_init(&srv->log, srv->log_ident,
-		                   facility_of(ng_config_str(cfg, NG_K_SYSLOG_FACILITY)),
-		                   level_of(cfg));
+		ng_log_syslog_init(&srv->log, srv->log_ident, ng_config_syslog_facility(cfg),
+		                   ng_config_log_level(cfg));
 	} else {
 		/* one write(2) per line: safe from every libmilter thread */
-		ng_log_stderr_init(&srv->log, "milter", level_of(cfg));
+		ng_log_stderr_init(&srv->log, "milter", ng_config_log_level(cfg));
 	}
 }
 
@@ -270,45 +241,33 @@ static int serve(struct mt_server *srv)
 
 int ng_cmd_milter(int argc, char **argv)
 {
-	const char *path = NULL;
 	char err[1024];
 	int c;
-	const char **overrides = calloc((size_t)argc + 1, sizeof(*overrides));
-	size_t noverrides = 0;
-
-	if (overrides == NULL) {
-		fprintf(stderr, "ndrguard: milter: out of memory\n");
-		return NG_EXIT_RUNTIME;
-	}
+	struct ng_config_args args;
+	memset(&args, 0, sizeof(args));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt(argc, argv, "+c:o:h")) != -1) {
 		switch (c) {
 		case 'c':
-			path = optarg;
-			break;
 		case 'o':
-			overrides[noverrides++] = optarg;
+			ng_config_args_take(&args, c, optarg);
 			break;
 		case 'h':
-			free(overrides);
 			ng_help_milter();
 			return NG_EXIT_OK;
 		default:
 			fprintf(stderr,
 			        "ndrguard: milter: bad option '%s' (see ndrguard help milter)\n",
 			        argv[optind - 1]);
-			free(overrides);
 			return NG_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "ndrguard: milter: unexpected argument '%s'\n", argv[optind]);
-		free(overrides);
 		return NG_EXIT_USAGE;
 	}
-	struct ng_config *cfg = ng_config_setup(path, overrides, noverrides, err, sizeof(err));
-	free(overrides);
+	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "ndrguard: milter: %s\n", err);
 		return NG_EXIT_USAGE;

@@ -34,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <syslog.h>
 #include <unistd.h>
 
 void ng_help_policyd(void)
@@ -65,43 +64,15 @@ void ng_help_policyd(void)
 
 /* ----- log sink ----- */
 
-static enum ng_log_sev level_of(const struct ng_config *cfg)
-{
-	const char *l = ng_config_str(cfg, NG_K_LOG_LEVEL);
-	if (strcmp(l, "debug") == 0)
-		return NG_LOG_DEBUG;
-	if (strcmp(l, "warning") == 0)
-		return NG_LOG_WARN;
-	if (strcmp(l, "error") == 0)
-		return NG_LOG_ERROR;
-	return NG_LOG_INFO;
-}
-
-static int facility_of(const char *name)
-{
-	static const struct {
-		const char *name;
-		int fac;
-	} f[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"local0", LOG_LOCAL0},
-	         {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
-	         {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
-	         {"local7", LOG_LOCAL7}};
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcmp(f[i].name, name) == 0)
-			return f[i].fac;
-	return LOG_MAIL;
-}
-
 static void log_setup(struct pd_server *srv, const struct ng_config *cfg)
 {
 	if (strcmp(ng_config_str(cfg, NG_K_LOG_TARGET), "syslog") == 0) {
 		snprintf(srv->log_ident, sizeof(srv->log_ident), "%s/policyd",
 		         ng_config_str(cfg, NG_K_SYSLOG_NAME));
-		ng_log_syslog_init(&srv->log, srv->log_ident,
-		                   facility_of(ng_config_str(cfg, NG_K_SYSLOG_FACILITY)),
-		                   level_of(cfg));
+		ng_log_syslog_init(&srv->log, srv->log_ident, ng_config_syslog_facility(cfg),
+		                   ng_config_log_level(cfg));
 	} else {
-		pd_logbuf_init(&srv->logbuf, &srv->log, level_of(cfg));
+		pd_logbuf_init(&srv->logbuf, &srv->log, ng_config_log_level(cfg));
 	}
 }
 
@@ -133,8 +104,7 @@ static void log_stats(struct pd_server *srv, const char *when)
 static void reload(struct pd_server *srv)
 {
 	char err[1024];
-	struct ng_config *cfg =
-	    ng_config_setup(srv->config_path, srv->overrides, srv->noverrides, err, sizeof(err));
+	struct ng_config *cfg = ng_config_args_load(srv->args, err, sizeof(err));
 	struct pd_gen *g = cfg != NULL ? pd_gen_new(srv, cfg, err, sizeof(err)) : NULL;
 	if (g == NULL) {
 		srv->st.reload_failures++;
@@ -154,7 +124,7 @@ static void reload(struct pd_server *srv)
 			       "reload: %s changed; it takes effect at restart",
 			       ng_config_key_info(k)->name);
 	}
-	srv->log.min = level_of(g->cfg);
+	srv->log.min = ng_config_log_level(g->cfg);
 	struct pd_gen *prev = srv->gen;
 	srv->gen = g;
 	pd_gen_unref(prev); /* freed once its lookups in flight are answered */
@@ -339,56 +309,41 @@ out:
 
 int ng_cmd_policyd(int argc, char **argv)
 {
-	const char *path = NULL;
 	char err[1024];
 	int c;
-	const char **overrides = calloc((size_t)argc + 1, sizeof(*overrides));
-	size_t noverrides = 0;
-
-	if (overrides == NULL) {
-		fprintf(stderr, "ndrguard: policyd: out of memory\n");
-		return NG_EXIT_RUNTIME;
-	}
+	struct ng_config_args args;
+	memset(&args, 0, sizeof(args));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt(argc, argv, "+c:o:h")) != -1) {
 		switch (c) {
 		case 'c':
-			path = optarg;
-			break;
 		case 'o':
-			overrides[noverrides++] = optarg;
+			ng_config_args_take(&args, c, optarg);
 			break;
 		case 'h':
-			free(overrides);
 			ng_help_policyd();
 			return NG_EXIT_OK;
 		default:
 			fprintf(stderr,
 			        "ndrguard: policyd: bad option '%s' (see ndrguard help policyd)\n",
 			        argv[optind - 1]);
-			free(overrides);
 			return NG_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "ndrguard: policyd: unexpected argument '%s'\n", argv[optind]);
-		free(overrides);
 		return NG_EXIT_USAGE;
 	}
-	struct ng_config *cfg = ng_config_setup(path, overrides, noverrides, err, sizeof(err));
+	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "ndrguard: policyd: %s\n", err);
-		free(overrides);
 		return NG_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	struct pd_server srv;
 	memset(&srv, 0, sizeof(srv));
-	srv.config_path = path;
-	srv.overrides = overrides;
-	srv.noverrides = noverrides;
+	srv.args = &args;
 	int rc = serve(&srv, cfg);
-	free(overrides);
 	return rc;
 }

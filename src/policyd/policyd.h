@@ -89,13 +89,11 @@ struct pd_conn;
 struct pd_server {
 	struct event_base *base;
 	struct ng_log log;
-	struct pd_logbuf logbuf;      /* the sink when log_target = stderr */
-	char log_ident[128];          /* the syslog identity must outlive the sink */
-	const char *config_path;      /* -c, or NULL */
-	const char *const *overrides; /* -o */
-	size_t noverrides;
-	struct pd_gen *gen;  /* current */
-	struct pd_gen *dead; /* to be freed by the reaper */
+	struct pd_logbuf logbuf;           /* the sink when log_target = stderr */
+	char log_ident[128];               /* the syslog identity must outlive the sink */
+	const struct ng_config_args *args; /* -c and -o, for reloads */
+	struct pd_gen *gen;                /* current */
+	struct pd_gen *dead;               /* to be freed by the reaper */
 	unsigned long next_gen_id;
 	struct event *reaper;
 	/* listening */
