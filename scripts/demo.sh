@@ -14,6 +14,8 @@
 # replies, the delivery and policyd's log lines, and stops everything by PID.
 # It needs root, postfix, rbldnsd and swaks (make demo installs them), and is
 # skipped with a note otherwise; NG_DEMO_POLICYD=0 skips it.
+# Part 3 signs an address with BATV and verifies it, a forged copy and an
+# unsigned address (a throwaway key in a temporary file).
 # Exits non-zero when BIN fails (2 for a usage error of this script).
 set -eu
 
@@ -200,3 +202,29 @@ if [ "${NG_DEMO_POLICYD:-1}" != 0 ]; then
 	echo
 	(policyd_demo)
 fi
+
+# --- part 3: BATV ------------------------------------------------------------
+# Sign an envelope sender, verify it, and show what a forged or unsigned
+# bounce address gets; a throwaway key in a temporary file.
+echo
+echo "== ndrguard batv: BATV (prvs) signatures, as Exim's \${prvs} makes them"
+echo
+key=$(mktemp "${TMPDIR:-/tmp}/ndrguard-demo-key.XXXXXX")
+trap 'rm -f "$key"' EXIT
+printf 'demo-key-%s' "$$" >"$key"
+batv() { "$bin" batv -o "batv_keys=0:$key" -o batv_domains=example.org "$@"; }
+signed=$(batv sign alice@example.org)
+echo "    \$ ndrguard batv sign alice@example.org"
+echo "    $signed"
+# The same tag with its last hex digit changed: a forged signature.
+tag=${signed%=alice@example.org}
+case $tag in
+*0) forged=${tag%?}1=alice@example.org ;;
+*) forged=${tag%?}0=alice@example.org ;;
+esac
+for a in "$signed" "$forged" alice@example.org; do
+	echo "    \$ ndrguard batv verify $a"
+	batv verify "$a" | sed 's/^/    /'
+done
+echo "A bounce (MAIL FROM:<>) to an address of batv_domains must carry a valid"
+echo "signature: policyd and the milter refuse the last two with 550 5.7.1."
