@@ -11,7 +11,10 @@
 # DNSBL zone (rbldnsd), `BIN policyd` and a throwaway Postfix instance that
 # asks policyd (tests/integration/dnsd.sh and postfix.sh), sends a bounce and
 # an ordinary message from a listed client address with swaks, shows the SMTP
-# replies, the delivery and policyd's log lines, and stops everything by PID.
+# replies, the delivery and policyd's log lines; then adds `BIN milter` to the
+# same Postfix and sends a delivery report from a non-null sender
+# (notifications@) from the listed and an unlisted address: rejected at end
+# of data and accepted; and stops everything by PID.
 # It needs root, postfix, rbldnsd and swaks (make demo installs them), and is
 # skipped with a note otherwise; NG_DEMO_POLICYD=0 skips it.
 # Part 3 signs an address with BATV and verifies it, a forged copy and an
@@ -190,9 +193,51 @@ policyd_demo() {
 	say "policyd's log (its start-up line, then one line per decision):"
 	sed 's/^/    /' "$T/policyd.log"
 	say ""
+	# The milter, beside policyd: a bounce sent from a real address passes
+	# the envelope test, and only its content shows what it is.
+	if "$ndr" help milter >/dev/null 2>&1; then
+		mport=$(ng_free_port)
+		say "== ndrguard milter: bounces that only the content shows (extended safe mode)"
+		say ""
+		say "    ndrguard milter -o milter_listen=inet:127.0.0.1:$mport \\"
+		say "        -o dns_servers=127.0.0.1:$NG_DNSD_PORT -o dnsbl_zones=bl.test=127.0.0.2 \\"
+		say "        -o milter_tag_classified=yes -o daemon_user=nobody"
+		"$ndr" milter -o "milter_listen=inet:127.0.0.1:$mport" \
+			-o "dns_servers=127.0.0.1:$NG_DNSD_PORT" -o "dnsbl_zones=bl.test=127.0.0.2" \
+			-o milter_tag_classified=yes -o daemon_user=nobody 2>"$T/milter.log" &
+		mpid=$!
+		ng_track "$mpid"
+		ng_wait_port 127.0.0.1 "$mport" 15 || ng_fail "the milter did not start"
+		ng_pf_conf "smtpd_milters = inet:127.0.0.1:$mport" "milter_default_action = tempfail" \
+			"milter_protocol = 6"
+		say "and in Postfix's main.cf:"
+		postconf -c "$NG_PF_ETC" smtpd_milters milter_default_action | sed 's/^/    /'
+		say ""
+		sed -e '/^Return-Path:/d' -e '/^Delivered-To:/d' -e 's/$/\r/' \
+			examples/01-postfix-userunknown.eml >"$T/dsn.eml"
+		msend() { # msend TITLE SRC
+			n=$((n + 1))
+			say "$n. $1: client $2, MAIL FROM:<notifications@example.com>"
+			swaks --server "127.0.0.1:$NG_PF_PORT" --local-interface "$2" \
+				--from notifications@example.com --to user@example.net \
+				--data "@$T/dsn.eml" >"$T/swaks-$n.txt" 2>&1
+			dialogue "$T/swaks-$n.txt"
+			say ""
+		}
+		say "(policyd still answers at RCPT: notifications@ is not a bounce sender.)"
+		say ""
+		msend "A delivery report (multipart/report) from the listed address" $listed
+		msend "The same report from an unlisted address" $unlisted
+		say "The milter's log, one line per message:"
+		grep ' message ' "$T/milter.log" | sed 's/^/    /'
+		say ""
+		kill -TERM "$mpid" 2>/dev/null
+		wait "$mpid"
+		say "Stopped the milter (exit status $?)."
+	fi
 	kill -TERM "$ppid" 2>/dev/null
 	wait "$ppid"
-	say "Stopped policyd (exit status $?), Postfix, the sink and rbldnsd."
+	say "Stopped policyd (exit status $?); stopping Postfix, the sink and rbldnsd."
 	return 0
 }
 
