@@ -10,6 +10,9 @@
 #   ng_free_port          -> prints a free TCP+UDP port on 127.0.0.1
 #   ng_track PID          -> the exit trap kills PID (TERM, then KILL)
 #   ng_wait_port HOST PORT [SECONDS] -> 0 once a TCP connect succeeds
+#   ng_stop PID [SECONDS]  -> SIGTERM to a child of this shell, SIGKILL after
+#                             SECONDS (default 30, said on stdout); returns
+#                             its exit status
 #   ng_skip MSG / ng_fail MSG / ng_pass MSG   (exit 77 = CTest skip)
 #
 # POSIX sh; needs python3 for ng_free_port and ng_wait_port.
@@ -81,6 +84,20 @@ while time.time() < end:
         time.sleep(0.05)
 sys.exit(1)
 PY
+}
+
+ng_stop() {
+	kill -TERM "$1" 2>/dev/null
+	_ng_n=0
+	while kill -0 "$1" 2>/dev/null && [ $_ng_n -lt $((${2:-30} * 10)) ]; do
+		sleep 0.1
+		_ng_n=$((_ng_n + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "     PID $1 still running ${2:-30} s after SIGTERM: SIGKILL"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1"
 }
 
 ng_skip() {

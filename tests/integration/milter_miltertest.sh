@@ -55,14 +55,7 @@ start_milter() {
 	}
 }
 stop_milter() {
-	kill -TERM "$milter_pid" 2>/dev/null
-	n=0
-	while kill -0 "$milter_pid" 2>/dev/null && [ $n -lt 300 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	kill -KILL "$milter_pid" 2>/dev/null
-	wait "$milter_pid"
+	ng_stop "$milter_pid" 30
 	st=$?
 	[ $st = 0 ]
 	check "milter exits 0 on SIGTERM ($1)" $?

@@ -76,14 +76,7 @@ start_milter() { # ENFORCE_AFTER
 	fi
 }
 stop_milter() {
-	kill -TERM "$milter_pid" 2>/dev/null
-	n=0
-	while kill -0 "$milter_pid" 2>/dev/null && [ $n -lt 300 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	kill -0 "$milter_pid" 2>/dev/null && kill -KILL "$milter_pid" 2>/dev/null
-	wait "$milter_pid"
+	ng_stop "$milter_pid" 30
 	st=$?
 	milter_pid=""
 	# libmilter may need a moment before the port is free again

@@ -85,17 +85,7 @@ start_milter() {
 	fi
 }
 stop_milter() {
-	kill -TERM "$milter_pid" 2>/dev/null
-	n=0
-	while kill -0 "$milter_pid" 2>/dev/null && [ $n -lt 300 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	if kill -0 "$milter_pid" 2>/dev/null; then
-		echo "     milter still running 30 s after SIGTERM: SIGKILL"
-		kill -KILL "$milter_pid" 2>/dev/null
-	fi
-	wait "$milter_pid"
+	ng_stop "$milter_pid" 30
 	st=$?
 	milter_pid=""
 	return $st

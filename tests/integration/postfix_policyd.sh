@@ -103,17 +103,7 @@ start_policyd() {
 # stop_policyd: SIGTERM, wait (SIGKILL after 20 s: that counts as a
 # failure); returns policyd's exit status.
 stop_policyd() {
-	kill -TERM "$policyd_pid" 2>/dev/null
-	n=0
-	while kill -0 "$policyd_pid" 2>/dev/null && [ $n -lt 200 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	if kill -0 "$policyd_pid" 2>/dev/null; then
-		echo "     policyd still running 20 s after SIGTERM: SIGKILL"
-		kill -KILL "$policyd_pid" 2>/dev/null
-	fi
-	wait "$policyd_pid"
+	ng_stop "$policyd_pid" 20
 	st=$?
 	policyd_pid=""
 	return $st
