@@ -124,9 +124,9 @@ static sfsistat cb_data(SMFICTX *ctx)
 	return nr(SMFIP_NR_DATA);
 }
 
-static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-                             unsigned long f2, unsigned long f3, unsigned long *pf0,
-                             unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                             unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long nr = opt_nr_mask;
 
@@ -204,11 +204,13 @@ int main(int argc, char **argv)
 
 			opt_noreply = 1;
 			desc.xxfi_negotiate = cb_negotiate;
-			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(list, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				size_t k;
 
 				for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-					if (strcmp(tok, names[k].name) == 0 || strcmp(tok, "all") == 0)
+					if (strcmp(tok, names[k].name) == 0 ||
+					    strcmp(tok, "all") == 0)
 						opt_nr_mask |= names[k].flag;
 				if (strcmp(tok, "all") != 0 && opt_nr_mask == 0) {
 					fprintf(stderr, "noop_milter: -r: unknown step %s\n", tok);

@@ -54,26 +54,26 @@ enum ng_key {
 	NG_K_DNS_TIMEOUT, /* time: per try */
 	NG_K_DNS_TRIES,   /* int */
 	/* DNSBL */
-	NG_K_DNSBL_ZONES,               /* list of zone or zone=CODES */
-	NG_K_DNSBL_MODE,                /* enum: safe, all */
-	NG_K_BOUNCE_SENDERS,            /* list: <>, local parts */
-	NG_K_DNSBL_ACTION,              /* enum: reject, tempfail, tag, dry-run */
-	NG_K_DNSBL_DNS_FAILURE_ACTION,  /* enum: tag, accept, tempfail */
-	NG_K_DNSBL_REJECT_TEXT,         /* string template */
-	NG_K_DNSBL_TAG_HEADER,          /* string: header name */
-	NG_K_EXEMPT_NETWORKS,           /* list of CIDR */
-	NG_K_EXEMPT_RECIPIENTS,         /* list of local@domain patterns */
-	NG_K_DNSBL_CACHE_SIZE,          /* int: entries */
-	NG_K_DNSBL_CACHE_MIN_TTL,       /* time */
-	NG_K_DNSBL_CACHE_MAX_TTL,       /* time */
-	NG_K_DNSBL_NEGATIVE_TTL,        /* time: NXDOMAIN without SOA */
-	NG_K_DNSBL_SELFTEST_INTERVAL,   /* time; 0 = only at start */
+	NG_K_DNSBL_ZONES,              /* list of zone or zone=CODES */
+	NG_K_DNSBL_MODE,               /* enum: safe, all */
+	NG_K_BOUNCE_SENDERS,           /* list: <>, local parts */
+	NG_K_DNSBL_ACTION,             /* enum: reject, tempfail, tag, dry-run */
+	NG_K_DNSBL_DNS_FAILURE_ACTION, /* enum: tag, accept, tempfail */
+	NG_K_DNSBL_REJECT_TEXT,        /* string template */
+	NG_K_DNSBL_TAG_HEADER,         /* string: header name */
+	NG_K_EXEMPT_NETWORKS,          /* list of CIDR */
+	NG_K_EXEMPT_RECIPIENTS,        /* list of local@domain patterns */
+	NG_K_DNSBL_CACHE_SIZE,         /* int: entries */
+	NG_K_DNSBL_CACHE_MIN_TTL,      /* time */
+	NG_K_DNSBL_CACHE_MAX_TTL,      /* time */
+	NG_K_DNSBL_NEGATIVE_TTL,       /* time: NXDOMAIN without SOA */
+	NG_K_DNSBL_SELFTEST_INTERVAL,  /* time; 0 = only at start */
 	/* policyd */
-	NG_K_POLICYD_LISTEN,            /* listen */
-	NG_K_POLICYD_MAX_CLIENTS,       /* int */
-	NG_K_POLICYD_IDLE_TIMEOUT,      /* time */
-	NG_K_POLICYD_CONNECTION_TTL,    /* time; 0 = none */
-	NG_K_POLICYD_DRAIN_TIMEOUT,     /* time: SIGTERM grace */
+	NG_K_POLICYD_LISTEN,         /* listen */
+	NG_K_POLICYD_MAX_CLIENTS,    /* int */
+	NG_K_POLICYD_IDLE_TIMEOUT,   /* time */
+	NG_K_POLICYD_CONNECTION_TTL, /* time; 0 = none */
+	NG_K_POLICYD_DRAIN_TIMEOUT,  /* time: SIGTERM grace */
 	/* milter: content stage */
 	NG_K_MILTER_LISTEN,         /* listen */
 	NG_K_MILTER_CONTENT_ACTION, /* enum: reject, tempfail, tag, quarantine, discard, dry-run */
@@ -88,12 +88,13 @@ enum ng_key {
 	NG_K_OUR_HOSTNAMES, /* list of domains and host names */
 	NG_K_OUR_NETWORKS,  /* list of CIDR */
 	/* BATV */
-	NG_K_BATV_KEYS,           /* list of N:/path */
-	NG_K_BATV_DOMAINS,        /* list of domains */
-	NG_K_BATV_LIFETIME_DAYS,  /* int */
-	NG_K_BATV_ENFORCE_AFTER,  /* string: YYYY-MM-DD, or empty = one lifetime after signing starts */
-	NG_K_BATV_SUBADDRESS,     /* bool: sign as local+prvs=...@domain */
-	NG_K_BATV_ACTION,         /* enum: reject, tag, dry-run */
+	NG_K_BATV_KEYS,          /* list of N:/path */
+	NG_K_BATV_DOMAINS,       /* list of domains */
+	NG_K_BATV_LIFETIME_DAYS, /* int */
+	NG_K_BATV_ENFORCE_AFTER, /* string: YYYY-MM-DD, or empty = one lifetime after signing starts
+	                          */
+	NG_K_BATV_SUBADDRESS,    /* bool: sign as local+prvs=...@domain */
+	NG_K_BATV_ACTION,        /* enum: reject, tag, dry-run */
 	NG_K__COUNT
 };
 
@@ -145,8 +146,7 @@ int ng_config_parse_text(struct ng_config *cfg, const char *name, const char *te
  * Set one key from "key=value" (the -o option; white space around '=' is
  * allowed).  Errors name the origin "-o key=value".  0 or -1.
  */
-int ng_config_override(struct ng_config *cfg, const char *assignment, char *err,
-                       size_t errlen);
+int ng_config_override(struct ng_config *cfg, const char *assignment, char *err, size_t errlen);
 
 /* Set key k to `value` from `origin` (e.g. "file.conf:12"); 0 or -1 with err. */
 int ng_config_set(struct ng_config *cfg, enum ng_key k, const char *value, const char *origin,

@@ -168,11 +168,10 @@ size_t ng_dnsbl_selftest_pending(const struct ng_dnsbl *bl);
 
 /*
  * From the configuration (dnsbl_zones, dnsbl_cache_*, dns_*): check the
- * zones, the DNS servers and the cache TTL bounds (ng_dnsbl_config_check), or build the c-ares resolver on `base` and
- * the DNSBL client on it (ng_dnsbl_from_config; with periodic_selftest
- * false the self-test runs only at start, as a one-shot command wants).
- * 0, or -1 with "WHERE: KEY: message" in err and nothing built.  The
- * caller frees *bl before *res.
+ * zones, the DNS servers and the cache TTL bounds (ng_dnsbl_config_check), or build the c-ares
+ * resolver on `base` and the DNSBL client on it (ng_dnsbl_from_config; with periodic_selftest false
+ * the self-test runs only at start, as a one-shot command wants). 0, or -1 with "WHERE: KEY:
+ * message" in err and nothing built.  The caller frees *bl before *res.
  */
 struct ng_config;
 struct event_base;

@@ -61,7 +61,6 @@ char *ng_log_escape(char *dst, size_t cap, const char *src, size_t len, size_t m
  * `program` must outlive the sink.
  */
 void ng_log_stderr_init(struct ng_log *log, const char *program, enum ng_log_sev min);
-void ng_log_syslog_init(struct ng_log *log, const char *ident, int facility,
-                        enum ng_log_sev min);
+void ng_log_syslog_init(struct ng_log *log, const char *ident, int facility, enum ng_log_sev min);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#define DAY (24LL * 3600)
+#define DAY          (24LL * 3600)
 #define RULE_ACTIONS "accept|tag|tempfail|reject|quarantine|discard"
 
 static const struct ng_config_key keys[NG_K__COUNT] = {
@@ -100,14 +100,14 @@ static const struct ng_config_key keys[NG_K__COUNT] = {
     [NG_K_BOUNCE_RETURN_PATH_ACTION] = {"bounce_return_path_action", NG_CONF_ENUM, "tag", 0, 0,
                                         RULE_ACTIONS,
                                         "a bounce that arrives with a Return-Path header"},
-    [NG_K_BOUNCE_NEVER_RECIPIENT_ACTION] = {"bounce_never_recipient_action", NG_CONF_ENUM, "tag",
-                                            0, 0, RULE_ACTIONS,
+    [NG_K_BOUNCE_NEVER_RECIPIENT_ACTION] = {"bounce_never_recipient_action", NG_CONF_ENUM, "tag", 0,
+                                            0, RULE_ACTIONS,
                                             "a bounce to one of never_bounce_recipients"},
     [NG_K_NEVER_BOUNCE_RECIPIENTS] = {"never_bounce_recipients", NG_CONF_LIST,
                                       "noreply@*, no-reply@*, donotreply@*, do-not-reply@*", 0, 0,
                                       NULL, "addresses that never send mail, so never get bounces"},
-    [NG_K_BOUNCE_FOREIGN_ORIGINAL_ACTION] = {"bounce_foreign_original_action", NG_CONF_ENUM,
-                                             "tag", 0, 0, RULE_ACTIONS,
+    [NG_K_BOUNCE_FOREIGN_ORIGINAL_ACTION] = {"bounce_foreign_original_action", NG_CONF_ENUM, "tag",
+                                             0, 0, RULE_ACTIONS,
                                              "a bounce whose returned original we never sent"},
     [NG_K_OUR_HOSTNAMES] = {"our_hostnames", NG_CONF_LIST, "", 0, 0, NULL,
                             "our domains and host names (Message-ID domains, Received hops)"},

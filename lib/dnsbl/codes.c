@@ -224,8 +224,7 @@ static int parse_codes(const char *text, struct ng_dnsbl_codes *c, char *why, si
 bad:
 	/* A long pattern may be cut in the message, which is fine; the result
 	 * is looked at only so that the compiler knows the cut is intended. */
-	if (snprintf(why, whylen, "%s at \"%.*s>%s\"", err, (int)(s - buf), buf, s) >=
-	    (int)whylen)
+	if (snprintf(why, whylen, "%s at \"%.*s>%s\"", err, (int)(s - buf), buf, s) >= (int)whylen)
 		why[whylen - 1] = '\0';
 	return -1;
 }

@@ -70,9 +70,9 @@
 
 /* DNSBL client (lib/dnsbl; the per-answer caps are in include/ndrguard/dnsbl.h
  * and include/ndrguard/dns.h). */
-#define NG_DNSBL_CACHE_MAX       (1u << 24) /* cache entries (dnsbl_cache_size) */
-#define NG_DNSBL_CODES_TEXT_MAX  256        /* the CODES of one dnsbl_zones item */
-#define NG_DNSBL_INFLIGHT_BUCKETS 256       /* hash buckets of the queries in flight */
+#define NG_DNSBL_CACHE_MAX        (1u << 24) /* cache entries (dnsbl_cache_size) */
+#define NG_DNSBL_CODES_TEXT_MAX   256        /* the CODES of one dnsbl_zones item */
+#define NG_DNSBL_INFLIGHT_BUCKETS 256        /* hash buckets of the queries in flight */
 
 /* Milter (src/milter, lib/policy/content.c).  A header value past the cap is
  * examined up to the cap; fields past the count only count.  The header

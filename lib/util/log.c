@@ -110,8 +110,7 @@ static void emit_syslog(void *arg, enum ng_log_sev sev, const char *line)
 		syslog(p, "%s", line);
 }
 
-void ng_log_syslog_init(struct ng_log *log, const char *ident, int facility,
-                        enum ng_log_sev min)
+void ng_log_syslog_init(struct ng_log *log, const char *ident, int facility, enum ng_log_sev min)
 {
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 	log->emit = emit_syslog;

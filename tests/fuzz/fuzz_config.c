@@ -29,11 +29,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *const *items;
 			char buf[256];
 			switch (key->type) {
-			case NG_CONF_LIST: ng_config_list(cfg, (enum ng_key)k, &items); break;
+			case NG_CONF_LIST:
+				ng_config_list(cfg, (enum ng_key)k, &items);
+				break;
 			case NG_CONF_INT:
-			case NG_CONF_TIME: (void)ng_config_int(cfg, (enum ng_key)k); break;
-			case NG_CONF_BOOL: (void)ng_config_bool(cfg, (enum ng_key)k); break;
-			default: (void)ng_config_str(cfg, (enum ng_key)k); break;
+			case NG_CONF_TIME:
+				(void)ng_config_int(cfg, (enum ng_key)k);
+				break;
+			case NG_CONF_BOOL:
+				(void)ng_config_bool(cfg, (enum ng_key)k);
+				break;
+			default:
+				(void)ng_config_str(cfg, (enum ng_key)k);
+				break;
 			}
 			ng_config_format(cfg, (enum ng_key)k, buf, sizeof(buf));
 		}

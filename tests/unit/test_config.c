@@ -37,41 +37,37 @@ static const struct load_case load_cases[] = {
     {"no spaces around =", "dnsbl_action=tag\n", NULL, NG_K_DNSBL_ACTION, "tag", "t.conf:1"},
     {"enum is case-insensitive, printed canonical", "dnsbl_action = DRY-RUN\n", NULL,
      NG_K_DNSBL_ACTION, "dry-run", "t.conf:1"},
-    {"last assignment wins", "dnsbl_mode = all\ndnsbl_mode = safe\n", NULL, NG_K_DNSBL_MODE,
-     "safe", "t.conf:2"},
-    {"list with commas and spaces", "bounce_senders = <>,postmaster  mailer-daemon ,, x\n",
-     NULL, NG_K_BOUNCE_SENDERS, "<>, postmaster, mailer-daemon, x", "t.conf:1"},
+    {"last assignment wins", "dnsbl_mode = all\ndnsbl_mode = safe\n", NULL, NG_K_DNSBL_MODE, "safe",
+     "t.conf:2"},
+    {"list with commas and spaces", "bounce_senders = <>,postmaster  mailer-daemon ,, x\n", NULL,
+     NG_K_BOUNCE_SENDERS, "<>, postmaster, mailer-daemon, x", "t.conf:1"},
     {"empty list", "exempt_recipients =\n", NULL, NG_K_EXEMPT_RECIPIENTS, "", "t.conf:1"},
     {"continuation lines",
      "dnsbl_zones = a.example=127.0.0.2,\n    b.example=127.0.0.[2..11]\n\t c.example\n", NULL,
-     NG_K_DNSBL_ZONES, "a.example=127.0.0.2, b.example=127.0.0.[2..11], c.example",
-     "t.conf:1"},
+     NG_K_DNSBL_ZONES, "a.example=127.0.0.2, b.example=127.0.0.[2..11], c.example", "t.conf:1"},
     {"comment inside a continued value is skipped",
      "exempt_networks = 192.0.2.0/24\n# note\n  198.51.100.0/24\n", NULL, NG_K_EXEMPT_NETWORKS,
      "192.0.2.0/24, 198.51.100.0/24", "t.conf:1"},
-    {"CRLF line ends", "dnsbl_action = tag\r\ndnsbl_mode = all\r\n", NULL, NG_K_DNSBL_MODE,
-     "all", "t.conf:2"},
+    {"CRLF line ends", "dnsbl_action = tag\r\ndnsbl_mode = all\r\n", NULL, NG_K_DNSBL_MODE, "all",
+     "t.conf:2"},
     {"no final newline", "dns_tries = 3", NULL, NG_K_DNS_TRIES, "3", "t.conf:1"},
-    {"value keeps '#'", "dnsbl_reject_text = see #faq\n", NULL, NG_K_DNSBL_REJECT_TEXT,
-     "see #faq", "t.conf:1"},
+    {"value keeps '#'", "dnsbl_reject_text = see #faq\n", NULL, NG_K_DNSBL_REJECT_TEXT, "see #faq",
+     "t.conf:1"},
     {"time with unit", "dnsbl_cache_max_ttl = 2h\n", NULL, NG_K_DNSBL_CACHE_MAX_TTL, "2h",
      "t.conf:1"},
-    {"listen unix", "policyd_listen = unix:/run/ndrguard/policy\n", NULL,
-     NG_K_POLICYD_LISTEN, "unix:/run/ndrguard/policy", "t.conf:1"},
+    {"listen unix", "policyd_listen = unix:/run/ndrguard/policy\n", NULL, NG_K_POLICYD_LISTEN,
+     "unix:/run/ndrguard/policy", "t.conf:1"},
     {"listen ipv6", "policyd_listen = inet:[::1]:10040\n", NULL, NG_K_POLICYD_LISTEN,
      "inet:[::1]:10040", "t.conf:1"},
 
     {"unknown key", "dnsbl_zone = x\n", "t.conf:1: unknown key 'dnsbl_zone'", 0, NULL, NULL},
     {"unknown key on line 3", "# c\ndnsbl_mode = safe\nbogus = 1\n",
      "t.conf:3: unknown key 'bogus'", 0, NULL, NULL},
-    {"missing =", "dnsbl_mode safe\n", "t.conf:1: expected '=' after 'dnsbl_mode'", 0, NULL,
-     NULL},
+    {"missing =", "dnsbl_mode safe\n", "t.conf:1: expected '=' after 'dnsbl_mode'", 0, NULL, NULL},
     {"garbage line", "=== ===\n", "t.conf:1: expected 'name = value'", 0, NULL, NULL},
     {"bad enum", "dnsbl_action = drop\n",
-     "t.conf:1: dnsbl_action: 'drop' is not one of reject|tempfail|tag|dry-run", 0, NULL,
-     NULL},
-    {"bad number", "dns_tries = two\n", "t.conf:1: dns_tries: 'two': not a number", 0, NULL,
-     NULL},
+     "t.conf:1: dnsbl_action: 'drop' is not one of reject|tempfail|tag|dry-run", 0, NULL, NULL},
+    {"bad number", "dns_tries = two\n", "t.conf:1: dns_tries: 'two': not a number", 0, NULL, NULL},
     {"number out of range", "dns_tries = 0\n", "t.conf:1: dns_tries: 0 out of range (1..10)", 0,
      NULL, NULL},
     {"bad time unit", "dns_timeout = 2y\n",
@@ -83,13 +79,12 @@ static const struct load_case load_cases[] = {
     {"continuation first", "  dnsbl_mode = safe\n",
      "t.conf:1: continuation line without a 'name = value' before it", 0, NULL, NULL},
     {"bad listen", "policyd_listen = 127.0.0.1:10040\n",
-     "t.conf:1: policyd_listen: '127.0.0.1:10040': expected inet:HOST:PORT or unix:PATH", 0,
-     NULL, NULL},
+     "t.conf:1: policyd_listen: '127.0.0.1:10040': expected inet:HOST:PORT or unix:PATH", 0, NULL,
+     NULL},
     {"listen port 0", "policyd_listen = inet:127.0.0.1:0\n",
      "t.conf:1: policyd_listen: 'inet:127.0.0.1:0': port must be 1..65535", 0, NULL, NULL},
     {"listen relative unix path", "policyd_listen = unix:policy\n",
-     "t.conf:1: policyd_listen: 'unix:policy': unix:PATH needs an absolute path", 0, NULL,
-     NULL},
+     "t.conf:1: policyd_listen: 'unix:policy': unix:PATH needs an absolute path", 0, NULL, NULL},
     {"error names the first line of a continued value", "dnsbl_mode = safe\ndns_tries =\n  x\n",
      "t.conf:2: dns_tries: 'x': not a number", 0, NULL, NULL},
 };
@@ -103,12 +98,12 @@ static void test_load_table(void **state)
 		struct ng_config *cfg = ng_config_new();
 		assert_non_null(cfg);
 		char err[512] = "";
-		int rc = ng_config_parse_text(cfg, "t.conf", c->text, strlen(c->text), err,
-		                              sizeof(err));
+		int rc =
+		    ng_config_parse_text(cfg, "t.conf", c->text, strlen(c->text), err, sizeof(err));
 		if (c->want_err != NULL) {
 			if (rc == 0 || strcmp(err, c->want_err) != 0) {
-				print_error("%s: got rc %d err \"%s\", want error \"%s\"\n", c->name, rc,
-				            err, c->want_err);
+				print_error("%s: got rc %d err \"%s\", want error \"%s\"\n",
+				            c->name, rc, err, c->want_err);
 				failures++;
 			}
 		} else if (rc != 0) {
@@ -119,8 +114,8 @@ static void test_load_table(void **state)
 			ng_config_format(cfg, c->key, buf, sizeof(buf));
 			const char *where = ng_config_where(cfg, c->key);
 			if (strcmp(buf, c->want) != 0 || strcmp(where, c->want_where) != 0) {
-				print_error("%s: got \"%s\" from %s, want \"%s\" from %s\n", c->name, buf,
-				            where, c->want, c->want_where);
+				print_error("%s: got \"%s\" from %s, want \"%s\" from %s\n",
+				            c->name, buf, where, c->want, c->want_where);
 				failures++;
 			}
 		}
