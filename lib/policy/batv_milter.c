@@ -20,7 +20,6 @@
 #include "policy/content_batv.h"
 
 #include "ndrguard/batv.h"
-#include "ndrguard/config.h"
 #include "ndrguard/policy.h"
 #include "policy/internal.h"
 
@@ -29,49 +28,31 @@
 #include <string.h>
 
 struct ng_content_batv {
-	struct ng_batv *batv;       /* owned */
-	struct ng_policy_batv rule; /* rule.batv = batv */
+	const struct ng_batv *batv; /* borrowed from the policy's rule */
+	struct ng_policy_batv rule; /* a copy of the policy's, with our clock */
 };
 
-int ng_content_batv_build(const struct ng_config *cfg, const char *header,
+int ng_content_batv_build(const struct ng_policy *pol, const char *header,
                           struct ng_content_batv **out, char *err, size_t errlen)
 {
-	/* In the order of enum ng_policy_batv_action (policy.h). */
-	static const char *const actions[] = {"reject", "tag", "dry-run"};
+	const struct ng_policy_batv *r = ng_policy_batv_of(pol);
 	*out = NULL;
-	if (!ng_batv_configured(cfg))
+	if (r->batv == NULL)
 		return 0;
-	const char *a = ng_config_str(cfg, NG_K_BATV_ACTION);
-	size_t i = 0;
-	while (i < 3 && strcmp(a, actions[i]) != 0)
-		i++;
-	if (i == 3) {
-		snprintf(err, errlen, "%s: batv_action: unknown value '%.40s'",
-		         ng_config_where(cfg, NG_K_BATV_ACTION), a);
-		return -1;
-	}
 	struct ng_content_batv *b = calloc(1, sizeof(*b));
 	if (b == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	b->batv = ng_batv_from_config(cfg, err, errlen);
-	if (b->batv == NULL) {
-		free(b);
-		return -1;
-	}
-	b->rule.batv = b->batv;
-	b->rule.action = (enum ng_policy_batv_action)i;
+	b->rule = *r;
 	b->rule.header = header;
+	b->batv = r->batv;
 	*out = b;
 	return 0;
 }
 
 void ng_content_batv_free(struct ng_content_batv *b)
 {
-	if (b == NULL)
-		return;
-	ng_batv_free(b->batv);
 	free(b);
 }
 

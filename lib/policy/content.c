@@ -445,10 +445,8 @@ struct ng_content *ng_content_from_config(const struct ng_config *cfg, char *err
 	ct->return_path = action_of(ng_config_str(cfg, NG_K_BOUNCE_RETURN_PATH_ACTION));
 	ct->never_rcpt = action_of(ng_config_str(cfg, NG_K_BOUNCE_NEVER_RECIPIENT_ACTION));
 	ct->foreign = action_of(ng_config_str(cfg, NG_K_BOUNCE_FOREIGN_ORIGINAL_ACTION));
-	/* BATV reads its key files a second time here (ct->pol holds its own
-	 * copy for the bounce-sender test): start-up only, and it keeps the
-	 * policy handle opaque */
-	if (ng_content_batv_build(cfg, ct->header, &ct->batv, err, errlen) < 0)
+	/* BATV: the policy's own rule and key handle (ct->pol owns them) */
+	if (ng_content_batv_build(ct->pol, ct->header, &ct->batv, err, errlen) < 0)
 		goto fail;
 	return ct;
 fail:

@@ -17,15 +17,15 @@
 #include <stddef.h>
 #include <time.h>
 
-struct ng_config;
+struct ng_policy;
 struct ng_content_batv;
 
-/* From batv_keys, batv_domains, batv_lifetime_days, batv_subaddress,
- * batv_enforce_after and batv_action; header: the tag header's name
- * (borrowed: must outlive the result).  0 with *out = NULL when batv_keys
- * is empty (BATV off), 0 with *out set, or -1 with "WHERE: KEY: message"
- * in err. */
-int ng_content_batv_build(const struct ng_config *cfg, const char *header,
+/* The milter's BATV rule: a copy of pol's (ng_policy_from_config read the
+ * keys and batv_* settings once) that borrows pol's key handle, so pol
+ * must outlive it; header: the tag header's name (borrowed too).  0 with
+ * *out = NULL when BATV is off, 0 with *out set, or -1 with "out of
+ * memory" in err. */
+int ng_content_batv_build(const struct ng_policy *pol, const char *header,
                           struct ng_content_batv **out, char *err, size_t errlen);
 void ng_content_batv_free(struct ng_content_batv *b);
 void ng_content_batv_set_clock(struct ng_content_batv *b, time_t (*clock)(void *arg), void *arg);

@@ -80,6 +80,9 @@ enum ng_policy_batv_outcome ng_policy_batv_rule(const struct ng_policy_batv *r,
                                                 const struct ng_policy_request *req, bool bounce,
                                                 struct ng_policy_verdict *v);
 
+/* The rules' BATV settings (batv NULL when off), for the milter's rule. */
+const struct ng_policy_batv *ng_policy_batv_of(const struct ng_policy *pol);
+
 /* Give the rules a BATV handle they own (ng_policy_from_config). */
 void ng_policy_own_batv(struct ng_policy *pol, struct ng_batv *b);
 

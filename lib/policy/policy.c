@@ -235,6 +235,11 @@ void ng_policy_free(struct ng_policy *pol)
 	free(pol);
 }
 
+const struct ng_policy_batv *ng_policy_batv_of(const struct ng_policy *pol)
+{
+	return &pol->batv;
+}
+
 void ng_policy_own_batv(struct ng_policy *pol, struct ng_batv *b)
 {
 	pol->batv_owned = b;
