@@ -10,6 +10,10 @@
 #   ng_free_port          -> prints a free TCP+UDP port on 127.0.0.1
 #   ng_track PID          -> the exit trap kills PID (TERM, then KILL)
 #   ng_wait_port HOST PORT [SECONDS] -> 0 once a TCP connect succeeds
+#   ng_start LOG PORT CMD...  -> starts CMD in the background, its stderr in
+#                             LOG, tracks it, sets NG_STARTED_PID and waits
+#                             until 127.0.0.1:PORT accepts (else prints LOG
+#                             and fails)
 #   ng_stop PID [SECONDS]  -> SIGTERM to a child of this shell, SIGKILL after
 #                             SECONDS (default 30, said on stdout); returns
 #                             its exit status
@@ -84,6 +88,19 @@ while time.time() < end:
         time.sleep(0.05)
 sys.exit(1)
 PY
+}
+
+ng_start() {
+	_ng_log=$1
+	_ng_port=$2
+	shift 2
+	"$@" 2>"$_ng_log" &
+	NG_STARTED_PID=$!
+	ng_track "$NG_STARTED_PID"
+	if ! ng_wait_port 127.0.0.1 "$_ng_port" 15; then
+		cat "$_ng_log"
+		ng_fail "$1 did not listen on 127.0.0.1:$_ng_port"
+	fi
 }
 
 ng_stop() {

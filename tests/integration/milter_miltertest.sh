@@ -44,15 +44,10 @@ start_milter() {
 	name=$1
 	shift
 	MPORT=$(ng_free_port)
-	"$NDRGUARD" milter -o "milter_listen=inet:127.0.0.1:$MPORT" \
-		-o "dns_servers=127.0.0.1:$NG_DNSD_PORT" -o "dnsbl_zones=bl.test=127.0.0.2" \
-		"$@" 2>"$T/milter-$name.log" &
-	milter_pid=$!
-	ng_track "$milter_pid"
-	ng_wait_port 127.0.0.1 "$MPORT" 15 || {
-		cat "$T/milter-$name.log"
-		ng_fail "the milter did not listen on $MPORT"
-	}
+	ng_start "$T/milter-$name.log" "$MPORT" \
+		"$NDRGUARD" milter -o "milter_listen=inet:127.0.0.1:$MPORT" \
+		-o "dns_servers=127.0.0.1:$NG_DNSD_PORT" -o "dnsbl_zones=bl.test=127.0.0.2" "$@"
+	milter_pid=$NG_STARTED_PID
 }
 stop_milter() {
 	ng_stop "$milter_pid" 30

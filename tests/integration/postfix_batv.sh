@@ -65,15 +65,11 @@ milter_pid=""
 milter_n=0
 start_milter() { # ENFORCE_AFTER
 	milter_n=$((milter_n + 1))
-	"$NDRGUARD" milter -o "milter_listen=inet:127.0.0.1:$MILTER_PORT" \
+	ng_start "$T/milter-$milter_n.log" "$MILTER_PORT" \
+		"$NDRGUARD" milter -o "milter_listen=inet:127.0.0.1:$MILTER_PORT" \
 		-o "$KEYS" -o batv_domains=example.org -o "batv_enforce_after=$1" \
-		-o "our_networks=$OURS/32" -o "dnsbl_zones=" 2>"$T/milter-$milter_n.log" &
-	milter_pid=$!
-	ng_track "$milter_pid"
-	if ! ng_wait_port 127.0.0.1 "$MILTER_PORT" 15; then
-		cat "$T/milter-$milter_n.log"
-		ng_fail "the milter did not listen on 127.0.0.1:$MILTER_PORT"
-	fi
+		-o "our_networks=$OURS/32" -o "dnsbl_zones="
+	milter_pid=$NG_STARTED_PID
 }
 stop_milter() {
 	ng_stop "$milter_pid" 30

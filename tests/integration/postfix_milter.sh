@@ -74,15 +74,11 @@ milter_pid=""
 milter_n=0
 start_milter() {
 	milter_n=$((milter_n + 1))
-	"$NDRGUARD" milter -o "milter_listen=inet:127.0.0.1:$MILTER_PORT" \
+	ng_start "$T/milter-$milter_n.log" "$MILTER_PORT" \
+		"$NDRGUARD" milter -o "milter_listen=inet:127.0.0.1:$MILTER_PORT" \
 		-o "dns_servers=127.0.0.1:$dns_port" -o "dnsbl_zones=bl.test=127.0.0.2" \
-		-o milter_tag_classified=yes 2>"$T/milter-$milter_n.log" &
-	milter_pid=$!
-	ng_track "$milter_pid"
-	if ! ng_wait_port 127.0.0.1 "$MILTER_PORT" 15; then
-		cat "$T/milter-$milter_n.log"
-		ng_fail "the milter did not listen on 127.0.0.1:$MILTER_PORT"
-	fi
+		-o milter_tag_classified=yes
+	milter_pid=$NG_STARTED_PID
 }
 stop_milter() {
 	ng_stop "$milter_pid" 30

@@ -90,15 +90,10 @@ policyd_n=0
 start_policyd() {
 	policyd_n=$((policyd_n + 1))
 	plog="$T/policyd-$policyd_n.log"
-	"$NDRGUARD" policyd -o "policyd_listen=inet:127.0.0.1:$POLICY_PORT" \
-		-o "dns_servers=127.0.0.1:$1" -o "dnsbl_zones=bl.test=127.0.0.2" \
-		2>"$plog" &
-	policyd_pid=$!
-	ng_track "$policyd_pid"
-	if ! ng_wait_port 127.0.0.1 "$POLICY_PORT" 15; then
-		cat "$plog"
-		ng_fail "policyd did not listen on 127.0.0.1:$POLICY_PORT"
-	fi
+	ng_start "$plog" "$POLICY_PORT" \
+		"$NDRGUARD" policyd -o "policyd_listen=inet:127.0.0.1:$POLICY_PORT" \
+		-o "dns_servers=127.0.0.1:$1" -o "dnsbl_zones=bl.test=127.0.0.2"
+	policyd_pid=$NG_STARTED_PID
 }
 # stop_policyd: SIGTERM, wait (SIGKILL after 20 s: that counts as a
 # failure); returns policyd's exit status.
