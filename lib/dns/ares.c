@@ -7,18 +7,22 @@
  * after every step, lets c-ares retry and time queries out.  Nothing here
  * ever blocks.
  *
- * Queries use ares_query() with the raw answer, which ng_dns_answer_parse()
- * (wire.c) reads: c-ares' own parsers report no TTL for TXT records and no
- * SOA from the authority section, and a DNSBL cache needs both.
+ * Queries use ares_query() with the raw answer, which
+ * ng_dns_answer_parse_rrs() (wire.c) reads into the resolver's one record
+ * set: c-ares' own parsers report no TTL for TXT records and no SOA from
+ * the authority section, and a DNSBL cache needs both.  The set is reused
+ * for every answer, which is safe because callbacks never nest: a query
+ * started from a callback is answered later, or parked (below).
  *
  * Lifetimes.  c-ares has no per-query cancel, so a query handle lives until
  * c-ares calls back: ng_dns_cancel() only forgets the user's callback, and
  * the handle is freed when the answer, the timeout or ares_destroy() comes.
  * The user's callback therefore never runs after a cancel and never touches
  * freed memory.  c-ares may also call back from inside ares_query() (no
- * usable server, out of memory); dns.h promises that never happens inside
- * query(), so such an answer is parked and delivered from a libevent event
- * that is made active at once.
+ * usable server, out of memory, an answer from its cache); dns.h promises
+ * that never happens inside query(), so such an answer is parked, as the
+ * raw message, and parsed and delivered from a libevent event that is made
+ * active at once.  ng_dns_defer() parks a query without asking c-ares.
  */
 #include "ndrguard/dns.h"
 
@@ -46,9 +50,12 @@ struct ng_dns_query {
 	ng_dns_done_fn *done;             /* NULL once cancelled */
 	void *arg;
 	bool parked;
+	bool deferred; /* from ng_dns_defer(): no name, no answer */
 	enum ng_dns_type type;
 	char name[NG_DNS_NAME_MAX];
-	struct ng_dns_answer ans; /* a parked answer */
+	int status;          /* a parked answer: c-ares' status ... */
+	unsigned char *abuf; /* ... and a copy of the message, or NULL */
+	size_t alen;
 };
 
 struct ares_res {
@@ -62,6 +69,7 @@ struct ares_res {
 	struct ng_dns_query *starting; /* the query inside ares_query() now */
 	bool destroying;
 	const struct ng_log *log;
+	struct ng_dns_rrset *rrset; /* the records of the answer being delivered */
 };
 
 static void update_timer(struct ares_res *r)
@@ -132,22 +140,26 @@ nomem:
 	ng_log(r->log, NG_LOG_ERROR, "dns: cannot watch a c-ares socket: out of memory");
 }
 
-static void answer_from_status(struct ng_dns_query *q, int status, unsigned char *abuf, int alen,
-                               struct ng_dns_answer *ans)
+static void answer_from_status(struct ng_dns_query *q, int status, const unsigned char *abuf,
+                               size_t alen, struct ng_dns_answer *ans)
 {
 	memset(ans, 0, sizeof(*ans));
+	if (q->deferred) {
+		ans->detail = "deferred";
+		return;
+	}
 	switch (status) {
 	case ARES_SUCCESS:
 	case ARES_ENODATA:
 	case ARES_ENOTFOUND:
 		if (abuf != NULL && alen > 0) {
-			ng_dns_answer_parse(abuf, (size_t)alen, q->name, q->type, ans);
+			ng_dns_answer_parse_rrs(abuf, alen, q->name, q->type, ans, q->r->rrset);
 			if (ans->rcode == NG_DNS_ERROR) {
 				char name[NG_DNS_NAME_MAX];
 				ng_log(q->r->log, NG_LOG_WARN, "dns: malformed answer to %s/%s: %s",
 				       ng_log_escape(name, sizeof(name), q->name, strlen(q->name),
 				                     sizeof(name)),
-				       q->type == NG_DNS_A ? "A" : "TXT", ans->detail);
+				       ng_dns_type_name(q->type), ans->detail);
 			}
 			return;
 		}
@@ -197,6 +209,12 @@ static void unpark(struct ares_res *r, struct ng_dns_query *q)
 	q->parked = false;
 }
 
+static void query_free(struct ng_dns_query *q)
+{
+	free(q->abuf);
+	free(q);
+}
+
 static void on_deliver(evutil_socket_t fd, short what, void *arg)
 {
 	struct ares_res *r = arg;
@@ -205,9 +223,11 @@ static void on_deliver(evutil_socket_t fd, short what, void *arg)
 	/* Callbacks may cancel parked queries (unpark) or park new ones. */
 	while (r->parked_head != NULL) {
 		struct ng_dns_query *q = r->parked_head;
+		struct ng_dns_answer ans;
 		unpark(r, q);
-		q->done(q->arg, &q->ans);
-		free(q);
+		answer_from_status(q, q->status, q->abuf, q->alen, &ans);
+		q->done(q->arg, &ans);
+		query_free(q);
 	}
 }
 
@@ -224,12 +244,23 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		return;
 	}
 	if (q == r->starting) {
-		answer_from_status(q, status, abuf, alen, &q->ans);
+		/* Parse at delivery: the record set may serve another answer
+		 * before then. */
+		q->status = status;
+		if (abuf != NULL && alen > 0) {
+			q->abuf = malloc((size_t)alen);
+			if (q->abuf != NULL) {
+				memcpy(q->abuf, abuf, (size_t)alen);
+				q->alen = (size_t)alen;
+			} else {
+				q->status = ARES_ENOMEM;
+			}
+		}
 		park(r, q);
 		return;
 	}
 	struct ng_dns_answer ans;
-	answer_from_status(q, status, abuf, alen, &ans);
+	answer_from_status(q, status, abuf, alen > 0 ? (size_t)alen : 0, &ans);
 	q->done(q->arg, &ans);
 	free(q);
 }
@@ -259,12 +290,27 @@ static struct ng_dns_query *ares_res_query(struct ng_dns_resolver *base, const c
 	return q;
 }
 
+static struct ng_dns_query *ares_res_defer(struct ng_dns_resolver *base, ng_dns_done_fn *done,
+                                           void *arg)
+{
+	struct ares_res *r = (struct ares_res *)base;
+	struct ng_dns_query *q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return NULL;
+	q->r = r;
+	q->done = done;
+	q->arg = arg;
+	q->deferred = true;
+	park(r, q);
+	return q;
+}
+
 static void ares_res_cancel(struct ng_dns_resolver *base, struct ng_dns_query *q)
 {
 	struct ares_res *r = (struct ares_res *)base;
 	if (q->parked) {
 		unpark(r, q);
-		free(q);
+		query_free(q);
 		return;
 	}
 	q->done = NULL; /* freed when c-ares lets go of it */
@@ -277,7 +323,7 @@ static void ares_res_free(struct ng_dns_resolver *base)
 	while (r->parked_head != NULL) {
 		struct ng_dns_query *q = r->parked_head;
 		unpark(r, q);
-		free(q);
+		query_free(q);
 	}
 	if (r->ch != NULL)
 		ares_destroy(r->ch); /* calls on_answer for every query: frees them */
@@ -292,11 +338,13 @@ static void ares_res_free(struct ng_dns_resolver *base)
 		event_free(r->timer);
 	if (r->deliver != NULL)
 		event_free(r->deliver);
+	free(r->rrset);
 	free(r);
 }
 
 static const struct ng_dns_resolver_ops ares_ops = {
     .query = ares_res_query,
+    .defer = ares_res_defer,
     .cancel = ares_res_cancel,
     .free = ares_res_free,
 };
@@ -395,7 +443,8 @@ struct ng_dns_resolver *ng_dns_ares_new(struct event_base *base, const char *con
 	r->log = log;
 	r->timer = evtimer_new(base, on_timer, r);
 	r->deliver = event_new(base, -1, 0, on_deliver, r);
-	if (r->timer == NULL || r->deliver == NULL)
+	r->rrset = malloc(sizeof(*r->rrset));
+	if (r->timer == NULL || r->deliver == NULL || r->rrset == NULL)
 		goto nomem;
 
 	/* c-ares needs no ares_library_init() on POSIX systems (it only sets

@@ -12,8 +12,12 @@
  * What counts (dns.h): records of the type asked for whose owner is the
  * query name or the end of the CNAME chain starting there, class IN only;
  * the negative-caching TTL of RFC 2308 from the first SOA of the authority
- * section.  The function allocates nothing and does no I/O, so it is also
- * the fuzz target tests/fuzz/fuzz_dns_answer.c.
+ * section.  Each record goes into the short shape of the answer (A
+ * addresses, TXT joined) and, when the caller gives a record set, into
+ * rrs[] with its own text: TXT strings concatenated, MX and PTR names in
+ * presentation form with their case kept.  The function allocates nothing
+ * and does no I/O, so it is also the fuzz target
+ * tests/fuzz/fuzz_dns_answer.c.
  */
 #include "ndrguard/dns.h"
 
@@ -80,11 +84,11 @@ static void cur_copy(struct cur *c, uint8_t *dst, size_t n)
 
 /*
  * Read a possibly compressed name at the cursor into `out` (uncompressed
- * wire form, lower-cased ASCII, NG_DNS_WIRE_MAX bytes at most) and leave
- * the cursor after it.  A pointer must point inside the message; more than
- * DNS_JUMPS_MAX pointers or a name over 255 bytes is an error.
+ * wire form, NG_DNS_WIRE_MAX bytes at most; ASCII lower-cased when `fold`)
+ * and leave the cursor after it.  A pointer must point inside the message;
+ * more than DNS_JUMPS_MAX pointers or a name over 255 bytes is an error.
  */
-static void cur_name(struct cur *c, uint8_t *out, size_t *outlen)
+static void cur_name_as(struct cur *c, uint8_t *out, size_t *outlen, bool fold)
 {
 	struct cur r = *c; /* the read position; c stays after the first pointer */
 	size_t n = 0;
@@ -113,7 +117,7 @@ static void cur_name(struct cur *c, uint8_t *out, size_t *outlen)
 		if (l == 0)
 			break;
 		cur_copy(&r, out + n, l);
-		for (size_t i = 0; i < l; i++)
+		for (size_t i = 0; fold && i < l; i++)
 			if (out[n + i] >= 'A' && out[n + i] <= 'Z')
 				out[n + i] = (uint8_t)(out[n + i] + ('a' - 'A'));
 		n += l;
@@ -126,6 +130,12 @@ static void cur_name(struct cur *c, uint8_t *out, size_t *outlen)
 	if (jumps == 0)
 		c->off = r.off;
 	*outlen = n;
+}
+
+/* A name compared with others: lower-cased. */
+static void cur_name(struct cur *c, uint8_t *out, size_t *outlen)
+{
+	cur_name_as(c, out, outlen, true);
 }
 
 /* One resource record header; the cursor is left at the start of RDATA. */
@@ -169,35 +179,127 @@ static void take_ttl(struct ng_dns_answer *out, uint32_t ttl)
 	out->has_ttl = true;
 }
 
-/* RDATA of an A record; false when malformed. */
-static bool add_a(struct cur *msg, const struct rr *rr, struct ng_dns_answer *out)
+/* A record of the answer set, or NULL when there is no set or it is full. */
+static struct ng_dns_rr *new_rr(struct ng_dns_rrset *set, struct ng_dns_answer *out,
+                                const struct rr *rr)
 {
-	if (rr->rdlen != 4)
-		return false;
-	struct cur c = {.msg = msg->msg, .len = rr->rdata + rr->rdlen, .off = rr->rdata};
-	uint32_t a = cur_u32(&c);
-	if (out->naddrs < NG_DNS_ADDRS_MAX)
-		out->addrs[out->naddrs++] = a;
-	else
-		out->addrs_cut = true;
-	return !c.err;
+	if (set == NULL)
+		return NULL;
+	return ng_dns_rr_new(set, out, (enum ng_dns_type)rr->type, rr->ttl);
 }
 
-/* RDATA of a TXT record: character-strings that fill it exactly. */
-static bool add_txt(struct cur *msg, const struct rr *rr, struct ng_dns_answer *out, bool first)
+/* RDATA of an A or AAAA record (4 or 16 bytes); false when malformed. */
+static bool add_addr(struct cur *msg, const struct rr *rr, struct ng_dns_answer *out,
+                     struct ng_dns_rrset *set)
+{
+	size_t want = rr->type == NG_DNS_A ? 4 : 16;
+	uint8_t addr[16];
+	if (rr->rdlen != want)
+		return false;
+	struct cur c = {.msg = msg->msg, .len = rr->rdata + rr->rdlen, .off = rr->rdata};
+	cur_copy(&c, addr, want);
+	if (c.err)
+		return false;
+	if (rr->type == NG_DNS_A) {
+		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+		             (uint32_t)addr[2] << 8 | addr[3];
+		if (out->naddrs < NG_DNS_ADDRS_MAX)
+			out->addrs[out->naddrs++] = a;
+		else
+			out->addrs_cut = true;
+	}
+	struct ng_dns_rr *r = new_rr(set, out, rr);
+	if (r != NULL) {
+		memcpy(r->addr, addr, want);
+		ng_dns_rr_close(set, r);
+	}
+	return true;
+}
+
+/*
+ * A wire name as text into the open record r: labels joined by '.', the
+ * root as "", and the bytes that would make the text ambiguous or unsafe
+ * ('.', '\\', control bytes) as \DDD.
+ */
+static void name_text(struct ng_dns_rrset *set, struct ng_dns_rr *r, const uint8_t *wire,
+                      size_t wlen)
+{
+	struct cur c = {.msg = wire, .len = wlen};
+	bool first = true;
+	for (;;) {
+		uint8_t l = cur_u8(&c);
+		if (c.err || l == 0)
+			break;
+		if (!first)
+			ng_dns_rr_append(set, r, (const uint8_t *)".", 1);
+		first = false;
+		for (uint8_t i = 0; i < l; i++) {
+			uint8_t b = cur_u8(&c);
+			if (b == '.' || b == '\\' || b < 0x20 || b == 0x7f) {
+				uint8_t esc[4] = {'\\', (uint8_t)('0' + b / 100),
+				                  (uint8_t)('0' + b / 10 % 10),
+				                  (uint8_t)('0' + b % 10)};
+				ng_dns_rr_append(set, r, esc, sizeof(esc));
+			} else {
+				ng_dns_rr_append(set, r, &b, 1);
+			}
+		}
+	}
+}
+
+/* RDATA of an MX (preference and exchange) or PTR (a name) record: the
+ * name must fill the RDATA exactly. */
+static bool add_name(struct cur *msg, const struct rr *rr, struct ng_dns_answer *out,
+                     struct ng_dns_rrset *set)
+{
+	/* The name may point back into the message, so the cursor spans
+	 * the whole message, and the RDATA end is checked by offset. */
+	struct cur c = {.msg = msg->msg, .len = msg->len, .off = rr->rdata};
+	uint8_t name[NG_DNS_WIRE_MAX];
+	size_t nlen;
+	uint16_t pref = 0;
+	if (rr->type == NG_DNS_MX)
+		pref = cur_u16(&c);
+	if (c.off > rr->rdata + rr->rdlen)
+		return false;
+	cur_name_as(&c, name, &nlen, false);
+	if (c.err || c.off != rr->rdata + rr->rdlen)
+		return false;
+	struct ng_dns_rr *r = new_rr(set, out, rr);
+	if (r != NULL) {
+		r->pref = pref;
+		name_text(set, r, name, nlen);
+		ng_dns_rr_close(set, r);
+	}
+	return true;
+}
+
+/* RDATA of a TXT record: character-strings that fill it exactly (none at
+ * all is taken as one empty record). */
+static bool add_txt(struct cur *msg, const struct rr *rr, struct ng_dns_answer *out,
+                    struct ng_dns_rrset *set, bool first)
 {
 	struct cur c = {.msg = msg->msg, .len = rr->rdata + rr->rdlen, .off = rr->rdata};
-	if (rr->rdlen == 0)
-		return false; /* RFC 1035: one or more character-strings */
-	if (!first)
-		ng_dns_txt_append(out, (const uint8_t *)" ", 1);
+	/* Check the strings before anything is kept. */
 	while (!c.err && c.off < c.len) {
 		uint8_t l = cur_u8(&c);
-		if (c.err || l > c.len - c.off)
-			return false;
-		ng_dns_txt_append(out, c.msg + c.off, l);
 		cur_skip(&c, l);
 	}
+	if (c.err)
+		return false;
+	if (!first)
+		ng_dns_txt_append(out, (const uint8_t *)" ", 1);
+	struct ng_dns_rr *r = new_rr(set, out, rr);
+	c.off = rr->rdata;
+	while (c.off < c.len) {
+		uint8_t l = cur_u8(&c);
+		ng_dns_txt_append(out, c.msg + c.off, l);
+		if (r != NULL)
+			ng_dns_rr_append(set, r, c.msg + c.off, l);
+		cur_skip(&c, l);
+	}
+	if (r != NULL)
+		ng_dns_rr_close(set, r);
 	return !c.err;
 }
 
@@ -228,6 +330,13 @@ static void negative_ttl(struct cur *c, uint16_t nscount, struct ng_dns_answer *
 void ng_dns_answer_parse(const uint8_t *msg, size_t len, const char *qname, enum ng_dns_type type,
                          struct ng_dns_answer *out)
 {
+	ng_dns_answer_parse_rrs(msg, len, qname, type, out, NULL);
+}
+
+void ng_dns_answer_parse_rrs(const uint8_t *msg, size_t len, const char *qname,
+                             enum ng_dns_type type, struct ng_dns_answer *out,
+                             struct ng_dns_rrset *set)
+{
 	struct cur c = {.msg = msg, .len = msg ? len : 0};
 	uint8_t want[NG_DNS_WIRE_MAX];
 	size_t want_len;
@@ -235,6 +344,12 @@ void ng_dns_answer_parse(const uint8_t *msg, size_t len, const char *qname, enum
 
 	memset(out, 0, sizeof(*out));
 	out->detail = "";
+	if (set != NULL)
+		set->used = 0;
+	if (!ng_dns_type_queryable(type)) {
+		fail(out, "unsupported type");
+		return;
+	}
 	if (ng_dns_name_to_wire(qname, want, &want_len) != 0) {
 		fail(out, "bad query name");
 		return;
@@ -327,10 +442,26 @@ void ng_dns_answer_parse(const uint8_t *msg, size_t len, const char *qname, enum
 		if (c.err || rr.type != (uint16_t)type || rr.cls != DNS_C_IN ||
 		    !same_name(rr.owner, rr.owner_len, want, want_len))
 			continue;
-		bool ok =
-		    type == NG_DNS_A ? add_a(&c, &rr, out) : add_txt(&c, &rr, out, found == 0);
+		bool ok;
+		const char *why;
+		switch (type) {
+		case NG_DNS_A:
+		case NG_DNS_AAAA:
+			ok = add_addr(&c, &rr, out, set);
+			why = type == NG_DNS_A ? "malformed A record" : "malformed AAAA record";
+			break;
+		case NG_DNS_MX:
+		case NG_DNS_PTR:
+			ok = add_name(&c, &rr, out, set);
+			why = type == NG_DNS_MX ? "malformed MX record" : "malformed PTR record";
+			break;
+		default:
+			ok = add_txt(&c, &rr, out, set, found == 0);
+			why = "malformed TXT record";
+			break;
+		}
 		if (!ok) {
-			fail(out, type == NG_DNS_A ? "malformed A record" : "malformed TXT record");
+			fail(out, why);
 			return;
 		}
 		take_ttl(out, rr.ttl);
@@ -355,6 +486,9 @@ void ng_dns_answer_parse(const uint8_t *msg, size_t len, const char *qname, enum
 	out->txt[0] = '\0';
 	out->txt_len = 0;
 	out->txt_cut = false;
+	out->rrs = NULL;
+	out->nrrs = 0;
+	out->rrs_cut = false;
 	out->has_ttl = false;
 	out->ttl = 0;
 	negative_ttl(&c, nscount, out);

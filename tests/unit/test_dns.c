@@ -1,8 +1,10 @@
 /*
  * test_dns.c - unit tests of lib/dns: the raw answer reader
- * (ng_dns_answer_parse), DNS name checks, the fake resolver's contract and
- * the server strings of the c-ares resolver.  No network: packets are built
- * here byte by byte, and the c-ares resolver is only created and freed.
+ * (ng_dns_answer_parse, and the records of ng_dns_answer_parse_rrs for A,
+ * AAAA, MX, PTR and TXT), DNS name checks, the fake resolver's contract
+ * (records added one by one, CNAMEs, NODATA, deferrals) and the server
+ * strings of the c-ares resolver.  No network: packets are built here byte
+ * by byte, and the c-ares resolver is only created and freed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,13 +17,14 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <ndrguard/dns.h>
 
 /* ---- a packet builder ---- */
 
 struct pkt {
-	uint8_t b[2048];
+	uint8_t b[16384];
 	size_t n;
 };
 
@@ -67,7 +70,10 @@ static void putptr(struct pkt *p, unsigned off)
 #define T_A     1
 #define T_CNAME 5
 #define T_SOA   6
+#define T_PTR   12
+#define T_MX    15
 #define T_TXT   16
+#define T_AAAA  28
 
 static void header(struct pkt *p, unsigned flags, unsigned qd, unsigned an, unsigned ns)
 {
@@ -528,11 +534,332 @@ static void test_names(void **state)
 	assert_string_equal(ng_dns_rcode_name((enum ng_dns_rcode)99), "error");
 }
 
+/* ---- the records of an answer (ng_dns_answer_parse_rrs) ---- */
+
+static void putbytes(struct pkt *p, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put8(p, (unsigned char)s[i]);
+}
+
+/* A TXT RDATA of the given character-strings. */
+static void rr_txt(struct pkt *p, const char *name, uint32_t ttl, const char *const *strs, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += 1 + strlen(strs[i]);
+	rr_head(p, name, T_TXT, ttl, (unsigned)len);
+	for (size_t i = 0; i < n; i++) {
+		put8(p, (unsigned)strlen(strs[i]));
+		putbytes(p, strs[i], strlen(strs[i]));
+	}
+}
+
+static void rr_aaaa(struct pkt *p, const char *name, const char *addr)
+{
+	uint8_t a[16];
+	assert_int_equal(inet_pton(AF_INET6, addr, a), 1);
+	rr_head(p, name, T_AAAA, 60, 16);
+	for (int i = 0; i < 16; i++)
+		put8(p, a[i]);
+}
+
+static void b_aaaa(struct pkt *p)
+{
+	header(p, QR, 1, 3, 0);
+	question(p, Q, T_AAAA);
+	rr_aaaa(p, Q, "2001:db8::1");
+	rr_a(p, Q, 60, 0x7f000002); /* another type: not a record of the answer */
+	rr_aaaa(p, Q, "2001:db8::2");
+}
+
+static void b_mx(struct pkt *p)
+{
+	header(p, QR, 1, 3, 0);
+	question(p, Q, T_MX);
+	/* the exchange "mx1" + a pointer to "bl.test" in the question */
+	rr_head(p, Q, T_MX, 300, 2 + 4 + 2);
+	put16(p, 10);
+	put8(p, 3);
+	putbytes(p, "mx1", 3);
+	putptr(p, 12 + 10); /* "2.0.0.127." is 10 bytes: "bl.test" follows */
+	rr_head(p, Q, T_MX, 100, 2 + 17);
+	put16(p, 20);
+	putname(p, "Mail.Other.test");
+	rr_head(p, Q, T_MX, 100, 2 + 1); /* a null MX (RFC 7505) */
+	put16(p, 0);
+	put8(p, 0);
+}
+
+static void b_ptr(struct pkt *p)
+{
+	header(p, QR, 1, 2, 0);
+	question(p, Q, T_PTR);
+	rr_head(p, Q, T_PTR, 60, 11);
+	putname(p, "host.test");
+	/* a label holding a dot and a space: escaped, so no query takes it */
+	rr_head(p, Q, T_PTR, 60, 9);
+	put8(p, 3);
+	putbytes(p, "a.b", 3);
+	put8(p, 3);
+	putbytes(p, "c d", 3);
+	put8(p, 0);
+}
+
+static void b_txt_records(struct pkt *p)
+{
+	static const char *const r1[] = {"v=spf1 ip4:", "192.0.2.5 -all"};
+	static const char *const r2[] = {"other"};
+	header(p, QR, 1, 4, 0);
+	question(p, Q, T_TXT);
+	rr_txt(p, Q, 60, r1, 2);
+	rr_txt(p, Q, 60, r2, 1);
+	rr_head(p, Q, T_TXT, 60, 0); /* no string at all: an empty record */
+	rr_head(p, Q, T_TXT, 60, 4); /* a NUL byte: kept in the record */
+	put8(p, 3);
+	put8(p, 'a');
+	put8(p, 0);
+	put8(p, 'b');
+}
+
+static void b_mx_cname(struct pkt *p)
+{
+	header(p, QR, 1, 2, 0);
+	question(p, Q, T_MX);
+	rr_head(p, Q, T_CNAME, 100, 12);
+	putname(p, "alias.test");
+	rr_head(p, "alias.test", T_MX, 60, 2 + 10);
+	put16(p, 5);
+	putname(p, "mx.alias");
+}
+
+static void b_mx_overrun(struct pkt *p)
+{
+	header(p, QR, 1, 1, 0);
+	question(p, Q, T_MX);
+	rr_head(p, Q, T_MX, 60, 2 + 3); /* the name takes 6 bytes */
+	put16(p, 10);
+	putname(p, "mx.t");
+}
+
+static void b_mx_short(struct pkt *p)
+{
+	header(p, QR, 1, 1, 0);
+	question(p, Q, T_MX);
+	rr_head(p, Q, T_MX, 60, 1);
+	put8(p, 0);
+}
+
+static void b_aaaa_short(struct pkt *p)
+{
+	header(p, QR, 1, 1, 0);
+	question(p, Q, T_AAAA);
+	rr_head(p, Q, T_AAAA, 60, 4);
+	put32(p, 1);
+}
+
+static void b_ptr_trailing(struct pkt *p)
+{
+	header(p, QR, 1, 1, 0);
+	question(p, Q, T_PTR);
+	rr_head(p, Q, T_PTR, 60, 7);
+	putname(p, "h.t");
+	put8(p, 0xff); /* past the name, inside the RDATA */
+}
+
+/* The records in one line: "TYPE value; ...". */
+static void describe_rrs(const struct ng_dns_answer *a, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < a->nrrs && n < cap; i++) {
+		const struct ng_dns_rr *rr = &a->rrs[i];
+		char v[512];
+		size_t m = 0;
+		switch (rr->type) {
+		case NG_DNS_A:
+		case NG_DNS_AAAA:
+			inet_ntop(rr->type == NG_DNS_A ? AF_INET : AF_INET6, rr->addr, v,
+			          sizeof(v));
+			break;
+		case NG_DNS_MX:
+			snprintf(v, sizeof(v), "%u %s", rr->pref, rr->text[0] ? rr->text : ".");
+			break;
+		case NG_DNS_PTR:
+			snprintf(v, sizeof(v), "%s", rr->text);
+			break;
+		default:
+			v[m++] = '\'';
+			for (size_t k = 0; k < rr->len && m + 6 < sizeof(v); k++) {
+				unsigned char ch = (unsigned char)rr->text[k];
+				if (ch >= 0x20 && ch < 0x7f)
+					v[m++] = (char)ch;
+				else
+					m += (size_t)snprintf(v + m, sizeof(v) - m, "\\x%02x", ch);
+			}
+			v[m++] = '\'';
+			v[m] = '\0';
+			break;
+		}
+		n += (size_t)snprintf(out + n, cap - n, "%s%s %s%s", i ? "; " : "",
+		                      ng_dns_type_name(rr->type), v, rr->cut ? " (cut)" : "");
+	}
+}
+
+struct rrs_case {
+	const char *name;
+	void (*build)(struct pkt *p);
+	enum ng_dns_type type;
+	enum ng_dns_rcode rcode;
+	const char *rrs; /* describe_rrs() */
+	const char *txt; /* the joined TXT of the short shape */
+};
+
+static const struct rrs_case rrs_cases[] = {
+    {"AAAA records", b_aaaa, NG_DNS_AAAA, NG_DNS_OK, "AAAA 2001:db8::1; AAAA 2001:db8::2", ""},
+    {"A records", b_a_two_ttls, NG_DNS_A, NG_DNS_OK, "A 127.0.0.2; A 127.0.0.10", ""},
+    {"MX: compressed exchange, case kept, null MX", b_mx, NG_DNS_MX, NG_DNS_OK,
+     "MX 10 mx1.bl.test; MX 20 Mail.Other.test; MX 0 .", ""},
+    {"PTR: escapes", b_ptr, NG_DNS_PTR, NG_DNS_OK, "PTR host.test; PTR a\\046b.c d", ""},
+    {"TXT: one record each, strings joined, NUL kept", b_txt_records, NG_DNS_TXT, NG_DNS_OK,
+     "TXT 'v=spf1 ip4:192.0.2.5 -all'; TXT 'other'; TXT ''; TXT 'a\\x00b'",
+     "v=spf1 ip4:192.0.2.5 -all other  ab"},
+    {"MX through a CNAME", b_mx_cname, NG_DNS_MX, NG_DNS_OK, "MX 5 mx.alias", ""},
+    {"A asked, AAAA only", b_aaaa, NG_DNS_A, NG_DNS_OK, "A 127.0.0.2", ""},
+    {"MX name past its RDATA", b_mx_overrun, NG_DNS_MX, NG_DNS_ERROR, "", ""},
+    {"MX shorter than a preference", b_mx_short, NG_DNS_MX, NG_DNS_ERROR, "", ""},
+    {"AAAA of 4 bytes", b_aaaa_short, NG_DNS_AAAA, NG_DNS_ERROR, "", ""},
+    {"PTR with bytes after the name", b_ptr_trailing, NG_DNS_PTR, NG_DNS_ERROR, "", ""},
+    {"NXDOMAIN has no records", b_nxdomain_soa, NG_DNS_TXT, NG_DNS_NXDOMAIN, "", ""},
+};
+
+static void test_wire_rrs(void **state)
+{
+	(void)state;
+	struct ng_dns_rrset *set = malloc(sizeof(*set));
+	assert_non_null(set);
+	for (size_t i = 0; i < sizeof(rrs_cases) / sizeof(rrs_cases[0]); i++) {
+		const struct rrs_case *c = &rrs_cases[i];
+		struct pkt p;
+		struct ng_dns_answer got;
+		char desc[2048];
+		c->build(&p);
+		ng_dns_answer_parse_rrs(p.b, p.n, Q, c->type, &got, set);
+		describe_rrs(&got, desc, sizeof(desc));
+		if (got.rcode != c->rcode)
+			fail_msg("%s: rcode got %s want %s (%s)", c->name,
+			         ng_dns_rcode_name(got.rcode), ng_dns_rcode_name(c->rcode),
+			         got.detail);
+		if (strcmp(desc, c->rrs) != 0)
+			fail_msg("%s: records got \"%s\" want \"%s\"", c->name, desc, c->rrs);
+		if (strcmp(got.txt, c->txt) != 0)
+			fail_msg("%s: txt got \"%s\" want \"%s\"", c->name, got.txt, c->txt);
+		if (got.rcode != NG_DNS_OK && (got.nrrs != 0 || got.rrs != NULL))
+			fail_msg("%s: records in a failed answer", c->name);
+		/* the short shape alone: the same answer, no records */
+		struct ng_dns_answer plain;
+		ng_dns_answer_parse(p.b, p.n, Q, c->type, &plain);
+		if (plain.rcode != got.rcode || plain.nrrs != 0 || plain.rrs != NULL)
+			fail_msg("%s: ng_dns_answer_parse differs", c->name);
+		/* every prefix: no crash, never more records */
+		for (size_t n = 0; n < p.n; n++) {
+			struct ng_dns_answer part;
+			ng_dns_answer_parse_rrs(p.b, n, Q, c->type, &part, set);
+			if (part.nrrs > got.nrrs)
+				fail_msg("%s: prefix %zu gives more records", c->name, n);
+		}
+	}
+	/* a type no query asks for */
+	struct pkt p;
+	struct ng_dns_answer got;
+	b_a_one(&p);
+	ng_dns_answer_parse_rrs(p.b, p.n, Q, NG_DNS_CNAME, &got, set);
+	assert_int_equal(got.rcode, NG_DNS_ERROR);
+	free(set);
+}
+
+static void test_wire_rrs_caps(void **state)
+{
+	(void)state;
+	struct ng_dns_rrset *set = malloc(sizeof(*set));
+	struct pkt *p = malloc(sizeof(*p));
+	struct ng_dns_answer got;
+	assert_non_null(set);
+	assert_non_null(p);
+
+	/* more records than NG_DNS_RRS_MAX */
+	header(p, QR, 1, NG_DNS_RRS_MAX + 2, 0);
+	question(p, Q, T_A);
+	for (unsigned i = 0; i < NG_DNS_RRS_MAX + 2; i++)
+		rr_a(p, Q, 60, 0x0a000000 + i);
+	ng_dns_answer_parse_rrs(p->b, p->n, Q, NG_DNS_A, &got, set);
+	assert_int_equal(got.rcode, NG_DNS_OK);
+	assert_int_equal(got.nrrs, NG_DNS_RRS_MAX);
+	assert_true(got.rrs_cut);
+	assert_int_equal(got.rrs[NG_DNS_RRS_MAX - 1].addr[3], NG_DNS_RRS_MAX - 1);
+
+	/* a TXT record longer than NG_DNS_RDATA_MAX - 1: cut, flagged */
+	header(p, QR, 1, 2, 0);
+	question(p, Q, T_TXT);
+	unsigned strings = NG_DNS_RDATA_MAX / 255 + 2;
+	rr_head(p, Q, T_TXT, 60, strings * 256);
+	for (unsigned s = 0; s < strings; s++) {
+		put8(p, 255);
+		for (int i = 0; i < 255; i++)
+			put8(p, 'a' + s % 26);
+	}
+	static const char *const tail[] = {"after"};
+	rr_txt(p, Q, 60, tail, 1);
+	ng_dns_answer_parse_rrs(p->b, p->n, Q, NG_DNS_TXT, &got, set);
+	assert_int_equal(got.rcode, NG_DNS_OK);
+	assert_int_equal(got.nrrs, 2);
+	assert_true(got.rrs[0].cut);
+	assert_int_equal(got.rrs[0].len, NG_DNS_RDATA_MAX - 1);
+	assert_int_equal(got.rrs[0].text[got.rrs[0].len], '\0');
+	assert_false(got.rrs[1].cut);
+	assert_string_equal(got.rrs[1].text, "after");
+	assert_true(got.txt_cut);
+	free(p);
+	free(set);
+}
+
+static void test_query_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int want;
+	} cases[] = {
+	    {"bl.test", 0},
+	    {"macro%percent  space%20url-space.example.com", 0},
+	    {"foo:bar/baz.example.com", 0},
+	    {"caf\xc3\xa9.example", 0},
+	    {"a\\.b.test", -1},
+	    {"tab\there.test", -1},
+	    {"del\x7f.test", -1},
+	    {"a..b", -1},
+	    {"", -1},
+	    {".", -1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = ng_dns_query_name_check(cases[i].name);
+		if (got != cases[i].want)
+			fail_msg("query name \"%s\": got %d want %d", cases[i].name, got,
+			         cases[i].want);
+	}
+	assert_int_equal(ng_dns_name_check("a b.test"), -1);
+	assert_string_equal(ng_dns_type_name(NG_DNS_AAAA), "AAAA");
+	assert_string_equal(ng_dns_type_name(NG_DNS_MX), "MX");
+	assert_string_equal(ng_dns_type_name(NG_DNS_PTR), "PTR");
+	assert_string_equal(ng_dns_type_name((enum ng_dns_type)99), "?");
+}
+
 /* ---- the fake resolver ---- */
 
 struct rec {
 	int calls;
-	struct ng_dns_answer last;
+	struct ng_dns_answer last; /* its records are gone after the callback: */
+	char rrs[1024];            /* describe_rrs() of them */
 	struct ng_dns_resolver *r;
 	struct ng_dns_query *to_cancel;
 	bool start_another;
@@ -543,6 +870,8 @@ static void on_answer(void *arg, const struct ng_dns_answer *a)
 	struct rec *rec = arg;
 	rec->calls++;
 	rec->last = *a;
+	describe_rrs(a, rec->rrs, sizeof(rec->rrs));
+	rec->last.rrs = NULL;
 	if (rec->to_cancel != NULL) {
 		ng_dns_cancel(rec->r, rec->to_cancel);
 		rec->to_cancel = NULL;
@@ -601,6 +930,106 @@ static void test_fake(void **state)
 	ng_dns_resolver_free(NULL);
 	/* the fake's setters refuse other resolvers */
 	assert_int_equal(ng_dns_fake_set_a(NULL, "x.test", 1, &addr, 1), -1);
+}
+
+static void test_fake_records(void **state)
+{
+	(void)state;
+	struct ng_dns_resolver *r = ng_dns_fake_new();
+	struct rec a = {.r = r};
+	char desc[1024];
+	assert_non_null(r);
+
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_MX, 300, "10 mx1.test."), 0);
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_MX, 60, "0 ."), 0);
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_AAAA, 60, "2001:db8::5"), 0);
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_A, 60, "192.0.2.1"), 0);
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_A, 30, "192.0.2.2"), 0);
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_TXT, 60, "v=spf1 mx"), 0);
+	struct ng_dns_rr nul = {.type = NG_DNS_TXT, .ttl = 60, .text = "x\0y", .len = 3};
+	assert_int_equal(ng_dns_fake_add_rr(r, "m.test", &nul), 0);
+	assert_int_equal(ng_dns_fake_add(r, "2.0.0.127.in-addr.arpa", NG_DNS_PTR, 60, "m.test"), 0);
+	assert_int_equal(ng_dns_fake_set_cname(r, "alias.test", "m.test"), 0);
+	assert_int_equal(ng_dns_fake_set_cname(r, "loop1.test", "loop2.test"), 0);
+	assert_int_equal(ng_dns_fake_set_cname(r, "loop2.test", "loop1.test"), 0);
+	/* refused values */
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_A, 60, "2001:db8::5"), -1);
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_MX, 60, "mx1.test"), -1);
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_CNAME, 60, "x.test"), -1);
+	assert_int_equal(ng_dns_fake_add(r, "bad..name", NG_DNS_A, 60, "192.0.2.1"), -1);
+
+	static const struct {
+		const char *name;
+		enum ng_dns_type type;
+		enum ng_dns_rcode rcode;
+		uint32_t ttl;
+		const char *rrs;
+		const char *txt;
+	} cases[] = {
+	    {"m.test", NG_DNS_MX, NG_DNS_OK, 60, "MX 10 mx1.test; MX 0 .", ""},
+	    {"M.TEST.", NG_DNS_A, NG_DNS_OK, 30, "A 192.0.2.1; A 192.0.2.2", ""},
+	    {"m.test", NG_DNS_AAAA, NG_DNS_OK, 60, "AAAA 2001:db8::5", ""},
+	    {"m.test", NG_DNS_TXT, NG_DNS_OK, 60, "TXT 'v=spf1 mx'; TXT 'x\\x00y'", "v=spf1 mx xy"},
+	    {"2.0.0.127.in-addr.arpa", NG_DNS_PTR, NG_DNS_OK, 60, "PTR m.test", ""},
+	    {"2.0.0.127.in-addr.arpa", NG_DNS_A, NG_DNS_NODATA, 0, "", ""},
+	    {"alias.test", NG_DNS_AAAA, NG_DNS_OK, 60, "AAAA 2001:db8::5", ""},
+	    {"alias.test", NG_DNS_PTR, NG_DNS_NODATA, 0, "", ""},
+	    {"loop1.test", NG_DNS_A, NG_DNS_SERVFAIL, 0, "", ""},
+	    {"nowhere.test", NG_DNS_A, NG_DNS_NXDOMAIN, 0, "", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(ng_dns_query(r, cases[i].name, cases[i].type, on_answer, &a));
+		assert_int_equal(ng_dns_fake_run(r), 1);
+		snprintf(desc, sizeof(desc), "%s", a.rrs);
+		if (a.last.rcode != cases[i].rcode || a.last.ttl != cases[i].ttl ||
+		    strcmp(desc, cases[i].rrs) != 0 || strcmp(a.last.txt, cases[i].txt) != 0)
+			fail_msg("%s/%s: got %s ttl %u \"%s\" \"%s\" want %s ttl %u \"%s\" \"%s\"",
+			         cases[i].name, ng_dns_type_name(cases[i].type),
+			         ng_dns_rcode_name(a.last.rcode), a.last.ttl, desc, a.last.txt,
+			         ng_dns_rcode_name(cases[i].rcode), cases[i].ttl, cases[i].rrs,
+			         cases[i].txt);
+	}
+	/* the short shape of A records added one by one */
+	assert_non_null(ng_dns_query(r, "m.test", NG_DNS_A, on_answer, &a));
+	ng_dns_fake_run(r);
+	assert_int_equal(a.last.naddrs, 2);
+	assert_int_equal(a.last.addrs[1], 0xc0000202);
+
+	/* an answer set whole replaces the records, and has records of its own */
+	uint32_t addr = 0x7f000002;
+	assert_int_equal(ng_dns_fake_set_a(r, "m.test", 10, &addr, 1), 0);
+	assert_non_null(ng_dns_query(r, "m.test", NG_DNS_A, on_answer, &a));
+	ng_dns_fake_run(r);
+	assert_string_equal(a.rrs, "A 127.0.0.2");
+	assert_int_equal(ng_dns_fake_set_txt(r, "t.test", 10, "joined text"), 0);
+	assert_non_null(ng_dns_query(r, "t.test", NG_DNS_TXT, on_answer, &a));
+	ng_dns_fake_run(r);
+	assert_string_equal(a.rrs, "TXT 'joined text'");
+	/* and records added later replace the answer set whole */
+	assert_int_equal(ng_dns_fake_add(r, "m.test", NG_DNS_A, 60, "192.0.2.7"), 0);
+	assert_non_null(ng_dns_query(r, "m.test", NG_DNS_A, on_answer, &a));
+	ng_dns_fake_run(r);
+	assert_string_equal(a.rrs, "A 192.0.2.7");
+
+	/* deferrals: later, in order, cancellable, not counted as queries */
+	unsigned long sent = ng_dns_fake_sent(r);
+	struct rec d1 = {.r = r}, d2 = {.r = r};
+	struct ng_dns_query *q1 = ng_dns_defer(r, on_answer, &d1);
+	assert_non_null(q1);
+	assert_non_null(ng_dns_defer(r, on_answer, &d2));
+	assert_int_equal(d1.calls + d2.calls, 0);
+	assert_int_equal(ng_dns_fake_pending(r), 2);
+	ng_dns_cancel(r, q1);
+	assert_int_equal(ng_dns_fake_run(r), 1);
+	assert_int_equal(d1.calls, 0);
+	assert_int_equal(d2.calls, 1);
+	assert_int_equal(d2.last.rcode, NG_DNS_OK);
+	assert_string_equal(d2.last.detail, "deferred");
+	assert_int_equal(ng_dns_fake_sent(r), sent);
+	/* a deferral pending at free: no callback, no leak */
+	assert_non_null(ng_dns_defer(r, on_answer, &d2));
+	ng_dns_resolver_free(r);
+	assert_int_equal(d2.calls, 1);
 }
 
 /* ---- c-ares: construction only ---- */
@@ -663,7 +1092,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_wire),         cmocka_unit_test(test_wire_txt_cap),
-	    cmocka_unit_test(test_names),        cmocka_unit_test(test_fake),
+	    cmocka_unit_test(test_wire_rrs),     cmocka_unit_test(test_wire_rrs_caps),
+	    cmocka_unit_test(test_names),        cmocka_unit_test(test_query_names),
+	    cmocka_unit_test(test_fake),         cmocka_unit_test(test_fake_records),
 	    cmocka_unit_test(test_ares_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
