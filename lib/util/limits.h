@@ -84,4 +84,21 @@
 #define NG_MILTER_HEADER_BUF_MAX 65536 /* header section buffered before end of headers */
 #define NG_MILTER_BATV_RCPT_MAX  8     /* BATV-signed recipients rewritten per message */
 
+/* SPF (lib/spf, include/ndrguard/spf.h; RFC 7208).  The protocol's own
+ * limits (4.6.4) first, then what one check may hold: a stack of records
+ * at most NG_SPF_DEPTH_MAX deep (every include counts as a lookup), one
+ * DNS query in flight, a few names.  Past the record caps the check ends
+ * in permerror, like a record that breaks a protocol limit. */
+#define NG_SPF_LOOKUPS_MAX   10 /* terms that query DNS (include a mx ptr exists redirect) */
+#define NG_SPF_VOID_MAX      2  /* lookups answering NXDOMAIN or no records */
+#define NG_SPF_MX_MAX        10 /* MX names of one mx term; more is permerror */
+#define NG_SPF_PTR_MAX       10 /* PTR names looked at; the rest are ignored */
+#define NG_SPF_DEPTH_MAX     (NG_SPF_LOOKUPS_MAX + 1) /* records nested by include */
+#define NG_SPF_RECORD_MAX    4096 /* one SPF record, NUL included (= NG_DNS_RDATA_MAX) */
+#define NG_SPF_TERMS_MAX     256  /* terms of one record */
+#define NG_SPF_IDENTITY_MAX  512  /* the sender address and the HELO name, NUL included */
+#define NG_SPF_EXPAND_MAX    2048 /* the working buffer of one macro expansion */
+#define NG_SPF_MECH_TEXT_MAX 128  /* the deciding term as reported (cut) */
+#define NG_SPF_EXP_MAX       1024 /* the explanation as reported (cut) */
+
 #endif
