@@ -6,7 +6,7 @@
 # apt-get is not called at all, so repeated `make check` runs stay fast.
 set -eu
 
-pkgs_build="gcc make cmake pkg-config libc6-dev libc-ares-dev libevent-dev libssl-dev libmilter-dev"
+pkgs_build="gcc make cmake pkg-config libc6-dev libc-ares-dev libevent-dev libssl-dev libmilter-dev liblmdb-dev"
 # The real peers of the integration tests: Postfix (with smtp-sink), rbldnsd
 # as the test DNS server, dig, swaks and miltertest.
 pkgs_peers="postfix rbldnsd bind9-dnsutils swaks miltertest"
