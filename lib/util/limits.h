@@ -84,6 +84,40 @@
 #define NG_MILTER_HEADER_BUF_MAX 65536 /* header section buffered before end of headers */
 #define NG_MILTER_BATV_RCPT_MAX  8     /* BATV-signed recipients rewritten per message */
 
+/* Relay guard (lib/relay).  A Received hop of a returned original is cut
+ * field by field; the relay_tenants map is local and trusted but bounded;
+ * a bounce budget holds at most the keys its creator chooses, never more
+ * than NG_RELAY_BUDGET_KEYS_MAX. */
+#define NG_RELAY_RCV_NAME_MAX      256 /* a HELO, reverse-DNS or "by" host name (DNS: 253) */
+#define NG_RELAY_RCV_IP_MAX        48  /* an address in text (INET6_ADDRSTRLEN is 46) */
+#define NG_RELAY_RCV_WITH_MAX      64  /* "with": "ESMTPS", "Microsoft SMTP Server" */
+#define NG_RELAY_RCV_ID_MAX        128 /* the "id" of a hop */
+#define NG_RELAY_RCV_ADDR_MAX      320 /* the "for" address (RFC 5321: 64 + 1 + 255) */
+#define NG_RELAY_RCV_DATE_MAX      80  /* the date after ';' (RFC 5322: ~31 + a comment) */
+#define NG_RELAY_TENANTS_FILE_MAX  (16 * 1024 * 1024) /* the whole relay_tenants file */
+#define NG_RELAY_TENANT_LINE_MAX   (256 * 1024)       /* a tenant's line and continuations */
+#define NG_RELAY_TENANTS_MAX       100000             /* tenants in the map */
+#define NG_RELAY_TENANT_ITEMS_MAX  1000000            /* networks and logins, all tenants */
+#define NG_RELAY_TENANT_NAME_MAX   64                 /* a tenant name, NUL included */
+#define NG_RELAY_LOGIN_MAX         256                /* a SASL login, NUL included */
+#define NG_RELAY_BUDGET_KEY_MAX    400                /* a budget key ("d:" tenant "/" domain) */
+#define NG_RELAY_BUDGET_KEYS_MAX   (1 << 22)          /* keys a budget may be created to hold */
+#define NG_RELAY_BUDGET_MULTI_MAX  16                 /* keys checked or counted in one call */
+#define NG_RELAY_BUDGET_LIMIT_MAX  1000000000u        /* N of a rate N/PERIOD */
+#define NG_RELAY_BUDGET_PERIOD_MAX (31 * 86400)       /* PERIOD of a rate, seconds */
+
+/* Sender-authentication and spam-verdict headers of the relay's message log
+ * (lib/relay/authres.h): Authentication-Results (RFC 8601), Received-SPF
+ * (RFC 7208 9.1) and the filters' spam headers.  A value past its cap is
+ * cut and flagged; a resinfo past the count is counted, never kept. */
+#define NG_AUTHRES_ID_MAX      256 /* an authserv-id (a domain name is at most 253) */
+#define NG_AUTHRES_ENTRIES_MAX 12  /* resinfo kept per field (Gmail, Microsoft 365: 3-5) */
+#define NG_AUTHRES_PROPS_MAX   4   /* properties kept per resinfo (header.d, header.s, ...) */
+#define NG_AUTHRES_NAME_MAX    32  /* "ptype.property" or a result word, lower-cased */
+#define NG_AUTHRES_VALUE_MAX   256 /* a property value; a Received-SPF value */
+#define NG_AUTHRES_REASON_MAX  96  /* the text of reason= */
+#define NG_AUTHRES_VERDICT_MAX 32  /* a spam header's verdict word, squeezed, compared */
+
 /* SPF (lib/spf, include/ndrguard/spf.h; RFC 7208).  The protocol's own
  * limits (4.6.4) first, then what one check may hold: a stack of records
  * at most NG_SPF_DEPTH_MAX deep (every include counts as a lookup), one
