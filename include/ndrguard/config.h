@@ -95,6 +95,33 @@ enum ng_key {
 	                          */
 	NG_K_BATV_SUBADDRESS,    /* bool: sign as local+prvs=...@domain */
 	NG_K_BATV_ACTION,        /* enum: reject, tag, dry-run */
+	NG_K_STORE,              /* string: BACKEND:ARGS, lmdb:/dir or memory: */
+	NG_K_STORE_MAP_SIZE,     /* int: MiB, the LMDB map's upper bound */
+
+	NG_K_RELAY_MILTER_LISTEN,      /* listen */
+	NG_K_RELAY_POLICYD_LISTEN,     /* listen */
+	NG_K_RELAY_TENANTS,            /* string: the tenants map file; empty = none */
+	NG_K_RELAY_INTERNAL_NETWORKS,  /* list of CIDR: the relay's own hops */
+	NG_K_RELAY_MESSAGE_LOG_TTL,    /* time: how long the message log keeps a record */
+	NG_K_RELAY_AUTH_HEADERS,       /* list: Authentication-Results, Received-SPF */
+	NG_K_RELAY_AUTHSERV_IDS,       /* list: the authserv-ids trusted; empty = any */
+	NG_K_RELAY_SPAM_HEADERS,       /* list: spam verdict header names */
+	NG_K_RELAY_RULES,              /* list of RULE:WEIGHT */
+	NG_K_RELAY_RULES_DRY_RUN,      /* list of rule names */
+	NG_K_RELAY_BACKSCATTER_SCORE,  /* int */
+	NG_K_RELAY_LEGITIMATE_SCORE,   /* int */
+	NG_K_RELAY_BACKSCATTER_ACTION, /* enum: allow route quarantine discard reject */
+	NG_K_RELAY_UNKNOWN_ACTION,     /* enum */
+	NG_K_RELAY_LEGITIMATE_ACTION,  /* enum */
+	NG_K_RELAY_ROUTE_FILTER,       /* string: transport:nexthop */
+	NG_K_RELAY_REJECT_TEXT,        /* string */
+	NG_K_RELAY_BOUNCE_RATE,        /* string: N/PERIOD per tenant */
+	NG_K_RELAY_BOUNCE_DOMAIN_RATE, /* string: N/PERIOD per tenant and domain */
+	NG_K_RELAY_SPF_TIMEOUT,        /* time */
+	NG_K_RELAY_QUARANTINE_DIR,     /* string: a Maildir */
+	NG_K_RELAY_QUARANTINE_TTL,     /* time */
+	NG_K_RELAY_RELEASE_NEXTHOP,    /* listen-like: inet:HOST:PORT */
+	NG_K_RELAY_STATS_INTERVAL,     /* time; 0 = only at stop */
 	NG_K__COUNT
 };
 

@@ -12,8 +12,9 @@
 
 #include <string.h>
 
-#define DAY          (24LL * 3600)
-#define RULE_ACTIONS "accept|tag|tempfail|reject|quarantine|discard"
+#define DAY           (24LL * 3600)
+#define RULE_ACTIONS  "accept|tag|tempfail|reject|quarantine|discard"
+#define RELAY_ACTIONS "allow|route|quarantine|discard|reject"
 
 static const struct ng_config_key keys[NG_K__COUNT] = {
     [NG_K_LOG_TARGET] = {"log_target", NG_CONF_ENUM, "stderr", 0, 0, "stderr|syslog",
@@ -129,6 +130,66 @@ static const struct ng_config_key keys[NG_K__COUNT] = {
                           "the answer to a bounce to an unsigned or badly signed address"},
     [NG_K_POLICYD_DRAIN_TIMEOUT] = {"policyd_drain_timeout", NG_CONF_TIME, "10s", 0, 3600, NULL,
                                     "on SIGTERM, time to finish the requests in flight"},
+    [NG_K_STORE] = {"store", NG_CONF_STRING, "lmdb:/var/lib/ndrguard", 0, 0, NULL,
+                    "the store: lmdb:DIRECTORY (embedded, crash-safe) or memory: (tests)"},
+    [NG_K_STORE_MAP_SIZE] = {"store_map_size", NG_CONF_INT, "1024", 1, 1048576, NULL,
+                             "the most the LMDB store may grow to, in MiB"},
+
+    [NG_K_RELAY_MILTER_LISTEN] = {"relay_milter_listen", NG_CONF_LISTEN, "inet:127.0.0.1:10043", 0,
+                                  0, NULL, "where `ndrguard milter --relay` listens"},
+    [NG_K_RELAY_POLICYD_LISTEN] = {"relay_policyd_listen", NG_CONF_LISTEN, "inet:127.0.0.1:10042",
+                                   0, 0, NULL, "where `ndrguard policyd --relay` listens"},
+    [NG_K_RELAY_TENANTS] = {"relay_tenants", NG_CONF_STRING, "", 0, 0, NULL,
+                            "the tenants map: NAME NETWORKS... LOGINS... a line"},
+    [NG_K_RELAY_INTERNAL_NETWORKS] = {"relay_internal_networks", NG_CONF_LIST, "127.0.0.0/8 ::1", 0,
+                                      0, NULL, "the relay's own hops, skipped in a Received chain"},
+    [NG_K_RELAY_MESSAGE_LOG_TTL] = {"relay_message_log_ttl", NG_CONF_TIME, "7d", 3600, 365 * DAY,
+                                    NULL, "how long the message log keeps an inbound message"},
+    [NG_K_RELAY_AUTH_HEADERS] = {"relay_auth_headers", NG_CONF_LIST,
+                                 "Authentication-Results Received-SPF", 0, 0, NULL,
+                                 "headers whose SPF/DKIM/DMARC results the message log keeps"},
+    [NG_K_RELAY_AUTHSERV_IDS] = {"relay_authserv_ids", NG_CONF_LIST, "", 0, 0, NULL,
+                                 "Authentication-Results authserv-ids trusted; empty: any"},
+    [NG_K_RELAY_SPAM_HEADERS] = {"relay_spam_headers", NG_CONF_LIST,
+                                 "X-Spam-Status X-Spam-Flag X-Spam X-Rspamd-Action", 0, 0, NULL,
+                                 "headers whose spam verdict the message log keeps"},
+    [NG_K_RELAY_RULES] = {"relay_rules", NG_CONF_LIST,
+                          "log_spam:100 log_auth_fail:100 log_missing:30 log_clean:-50 "
+                          "spf_fail:100 spf_softfail:50 spf_pass:-50",
+                          0, 0, NULL, "the evidence rules of the relay guard and their weights"},
+    [NG_K_RELAY_RULES_DRY_RUN] = {"relay_rules_dry_run", NG_CONF_LIST, "", 0, 0, NULL,
+                                  "rules that are evaluated and counted but do not score"},
+    [NG_K_RELAY_BACKSCATTER_SCORE] = {"relay_backscatter_score", NG_CONF_INT, "100", -100000,
+                                      100000, NULL, "a score at or above this is backscatter"},
+    [NG_K_RELAY_LEGITIMATE_SCORE] = {"relay_legitimate_score", NG_CONF_INT, "-100", -100000, 100000,
+                                     NULL, "a score at or below this is legitimate"},
+    [NG_K_RELAY_BACKSCATTER_ACTION] = {"relay_backscatter_action", NG_CONF_ENUM, "quarantine", 0, 0,
+                                       RELAY_ACTIONS, "what backscatter gets"},
+    [NG_K_RELAY_UNKNOWN_ACTION] = {"relay_unknown_action", NG_CONF_ENUM, "route", 0, 0,
+                                   RELAY_ACTIONS, "what a bounce the evidence cannot judge gets"},
+    [NG_K_RELAY_LEGITIMATE_ACTION] = {"relay_legitimate_action", NG_CONF_ENUM, "allow", 0, 0,
+                                      RELAY_ACTIONS, "what a legitimate bounce gets"},
+    [NG_K_RELAY_ROUTE_FILTER] = {"relay_route_filter", NG_CONF_STRING, "bouncepool:", 0, 0, NULL,
+                                 "route: the transport:nexthop of the bounce pool"},
+    [NG_K_RELAY_REJECT_TEXT] = {"relay_reject_text", NG_CONF_STRING,
+                                "550 5.7.1 bounce to a forged sender refused (backscatter)", 0, 0,
+                                NULL, "reject: the reply to the tenant"},
+    [NG_K_RELAY_BOUNCE_RATE] = {"relay_bounce_rate", NG_CONF_STRING, "100/1h", 0, 0, NULL,
+                                "outbound bounces and auto-replies a tenant may send (N/PERIOD)"},
+    [NG_K_RELAY_BOUNCE_DOMAIN_RATE] = {"relay_bounce_domain_rate", NG_CONF_STRING, "20/1h", 0, 0,
+                                       NULL, "the same, per tenant and destination domain"},
+    [NG_K_RELAY_SPF_TIMEOUT] = {"relay_spf_timeout", NG_CONF_TIME, "10s", 1, 120, NULL,
+                                "the longest an SPF check of a quoted hop may take"},
+    [NG_K_RELAY_QUARANTINE_DIR] = {"relay_quarantine_dir", NG_CONF_STRING,
+                                   "/var/lib/ndrguard/quarantine", 0, 0, NULL,
+                                   "the quarantine Maildir"},
+    [NG_K_RELAY_QUARANTINE_TTL] = {"relay_quarantine_ttl", NG_CONF_TIME, "30d", 3600, 3650 * DAY,
+                                   NULL, "how long quarantined messages are kept"},
+    [NG_K_RELAY_RELEASE_NEXTHOP] = {"relay_release_nexthop", NG_CONF_LISTEN, "inet:127.0.0.1:10026",
+                                    0, 0, NULL,
+                                    "where `ndrguard quarantine release` re-injects by SMTP"},
+    [NG_K_RELAY_STATS_INTERVAL] = {"relay_stats_interval", NG_CONF_TIME, "1h", 0, 7 * DAY, NULL,
+                                   "how often the relay milter logs its rule counters; 0: at stop"},
 };
 
 const struct ng_config_key *ng_config_key_info(enum ng_key k)

@@ -83,6 +83,7 @@
 #define NG_MILTER_HEADERS_MAX    1000  /* header fields examined per message */
 #define NG_MILTER_HEADER_BUF_MAX 65536 /* header section buffered before end of headers */
 #define NG_MILTER_BATV_RCPT_MAX  8     /* BATV-signed recipients rewritten per message */
+#define NG_MILTER_RELAY_RCPTS_MAX 1000 /* recipients a held message keeps (relay mode) */
 
 /* Relay guard (lib/relay).  A Received hop of a returned original is cut
  * field by field; the relay_tenants map is local and trusted but bounded;

@@ -24,5 +24,7 @@ int ng_cmd_milter(int argc, char **argv);
 void ng_help_milter(void);
 int ng_cmd_batv(int argc, char **argv);
 void ng_help_batv(void);
+int ng_cmd_quarantine(int argc, char **argv);
+void ng_help_quarantine(void);
 
 #endif

@@ -21,15 +21,17 @@ static const struct command {
     {"milter", ng_cmd_milter, ng_help_milter,
      "milter: classify bounces and auto-replies at end of data (extended safe mode)"},
     {"batv", ng_cmd_batv, ng_help_batv, "BATV: sign an envelope address, or verify a signed one"},
+    {"quarantine", ng_cmd_quarantine, ng_help_quarantine,
+     "the relay guard's held messages: list, show, release, delete, expire"},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ndrguard COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "  %-10s %s\n", "help", "help [COMMAND]: describe a command");
-	fprintf(f, "  %-10s %s\n", "version", "print the version");
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-11s %s\n", "help", "help [COMMAND]: describe a command");
+	fprintf(f, "  %-11s %s\n", "version", "print the version");
 	fprintf(f, "\nSee ndrguard(1) and ndrguard-COMMAND(1).\n");
 }
 

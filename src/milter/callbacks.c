@@ -110,7 +110,7 @@ static sfsistat noreply(const struct mt_conn *c, unsigned long nr_flag)
 }
 
 /* "<a@b>" -> "a@b" into out. */
-static void strip_brackets(const char *s, char *out, size_t cap)
+void mt_strip_brackets(const char *s, char *out, size_t cap)
 {
 	size_t n = strlen(s);
 	while (n > 0 && (*s == ' ' || *s == '\t')) {
@@ -175,7 +175,7 @@ static void start_lookup(struct mt_conn *c)
 }
 
 /* smfi_setreply() reads '%' as a format character: double it. */
-static void pct_escape(const char *in, char *out, size_t cap)
+void mt_pct_escape(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
 	for (; *in != '\0' && o + 2 < cap; in++) {
@@ -186,7 +186,7 @@ static void pct_escape(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-static char *esc(char *dst, size_t cap, const char *s)
+char *mt_esc(char *dst, size_t cap, const char *s)
 {
 	if (s == NULL || s[0] == '\0')
 		return ng_log_escape(dst, cap, "-", 1, 1);
@@ -202,15 +202,16 @@ static bool batv_refuse(SMFICTX *ctx, struct mt_conn *c, const char *rcpt)
 	if (!ng_content_batv_rcpt(mt_srv->ct, &c->m, rcpt, &r))
 		return false;
 	char text[2 * NG_CONTENT_REPLY_MAX], client[80], rb[300], tb[700];
-	pct_escape(r.text, text, sizeof(text));
+	mt_pct_escape(r.text, text, sizeof(text));
 	smfi_setreply(ctx, r.rcode, r.xcode, text);
 	pthread_mutex_lock(&mt_srv->pool_mu);
 	mt_srv->st.batv_refused++;
 	pthread_mutex_unlock(&mt_srv->pool_mu);
 	ng_log(&mt_srv->log, NG_LOG_INFO,
 	       "batv reject client=%s rcpt=\"%s\" batv=%s reply=\"%s %s %s\"",
-	       esc(client, sizeof(client), c->client), esc(rb, sizeof(rb), rcpt),
-	       c->m.batv != NULL ? c->m.batv : "-", r.rcode, r.xcode, esc(tb, sizeof(tb), r.text));
+	       mt_esc(client, sizeof(client), c->client), mt_esc(rb, sizeof(rb), rcpt),
+	       c->m.batv != NULL ? c->m.batv : "-", r.rcode, r.xcode,
+	       mt_esc(tb, sizeof(tb), r.text));
 	return true;
 }
 
@@ -284,7 +285,7 @@ static sfsistat mt_envfrom(SMFICTX *ctx, char **argv)
 	msg_reset(c);
 	c->in_msg = true;
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
-	strip_brackets(argv[0] != NULL ? argv[0] : "", c->sender, sizeof(c->sender));
+	mt_strip_brackets(argv[0] != NULL ? argv[0] : "", c->sender, sizeof(c->sender));
 	ng_content_begin(mt_srv->ct, &c->m, c->client, c->client_name, c->sender);
 	if (batv_on()) {
 		const char *auth = smfi_getsymval(ctx, (char *)"{auth_authen}");
@@ -301,7 +302,7 @@ static sfsistat mt_envrcpt(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	char rcpt[NG_CL_ADDR_MAX];
-	strip_brackets(argv[0] != NULL ? argv[0] : "", rcpt, sizeof(rcpt));
+	mt_strip_brackets(argv[0] != NULL ? argv[0] : "", rcpt, sizeof(rcpt));
 	if (batv_on() && batv_refuse(ctx, c, rcpt))
 		return SMFIS_REJECT;
 	if (c->rcpt1[0] == '\0')
@@ -423,9 +424,9 @@ static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict 
 	       "message client=%s queue_id=%s sender=\"%s\" rcpts=%u rcpt=\"%s\" candidate=%s "
 	       "class=%s evidence=%s zones=%s result=%s%s rules=%s action=%s%s%s reason=%s%s%s%s "
 	       "batv=%s%s%s usec=%lld",
-	       esc(client, sizeof(client), c->client), esc(qid, sizeof(qid), q),
-	       esc(sender, sizeof(sender), snd), c->m.nrcpt, esc(rcpt, sizeof(rcpt), c->rcpt1),
-	       c->m.why != NULL ? c->m.why : "no",
+	       mt_esc(client, sizeof(client), c->client), mt_esc(qid, sizeof(qid), q),
+	       mt_esc(sender, sizeof(sender), snd), c->m.nrcpt,
+	       mt_esc(rcpt, sizeof(rcpt), c->rcpt1), c->m.why != NULL ? c->m.why : "no",
 	       ng_class_name(v != NULL ? v->cls : NG_CLASS_NONE), ev[0] ? ev : "-",
 	       zones[0] ? zones : "-", d->lookup ? ng_dnsbl_status_name(d->summary) : "no-lookup",
 	       timeout ? " dns_timeout=yes" : "", d->rules, ng_content_action_name(d->action),
@@ -538,7 +539,7 @@ static sfsistat mt_eom(SMFICTX *ctx)
 	switch (d.action) {
 	case NG_CONTENT_REJECT:
 	case NG_CONTENT_TEMPFAIL:
-		pct_escape(d.text, text, sizeof(text));
+		mt_pct_escape(d.text, text, sizeof(text));
 		smfi_setreply(ctx, d.rcode, d.xcode, text[0] != '\0' ? text : NULL);
 		rc = d.action == NG_CONTENT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 		break;

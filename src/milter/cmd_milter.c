@@ -49,7 +49,7 @@
 
 void ng_help_milter(void)
 {
-	printf("usage: ndrguard milter [-c FILE] [-o key=value]...\n"
+	printf("usage: ndrguard milter [--relay] [-c FILE] [-o key=value]...\n"
 	       "\n"
 	       "Content-stage backscatter filter (libmilter) in the foreground: headers decide\n"
 	       "whether a message may be a bounce or an auto-reply; only those are classified\n"
@@ -62,6 +62,10 @@ void ng_help_milter(void)
 	       "  milter_default_action = tempfail\n"
 	       "  milter_protocol = 6\n"
 	       "\n"
+	       "  --relay, -R      the outbound relay guard on relay_milter_listen: tenants'\n"
+	       "                   bounces and auto-replies judged by the message log, SPF\n"
+	       "                   of the quoted hops and a budget; quarantine, route to\n"
+	       "                   the bounce pool, discard, reject (see ndrguard-relay(8))\n"
 	       "  -c FILE          configuration file (default %s if it exists)\n"
 	       "  -o key=value     override one configuration key (repeatable)\n"
 	       "\n"
@@ -171,19 +175,63 @@ static void log_stats(struct mt_server *srv)
 	       s->batv_rewritten, s->batv_refused);
 }
 
+/* Relay mode, after the privileges are dropped (so the store and the
+ * quarantine belong to daemon_user): the rules, the store, the
+ * quarantine. */
+static int relay_setup(struct mt_server *srv, char *err, size_t errlen)
+{
+	const struct ng_config *cfg = srv->cfg;
+	char msg[512];
+	struct ng_store_opts so = {
+	    .map_size = (size_t)ng_config_int(cfg, NG_K_STORE_MAP_SIZE) << 20,
+	    .log = &srv->log,
+	};
+	srv->store = ng_store_open(ng_config_str(cfg, NG_K_STORE), &so, msg, sizeof(msg));
+	if (srv->store == NULL) {
+		snprintf(err, errlen, "%s: store: %s", ng_config_where(cfg, NG_K_STORE), msg);
+		return NG_EXIT_RUNTIME;
+	}
+	srv->quar = ng_quarantine_open(ng_config_str(cfg, NG_K_RELAY_QUARANTINE_DIR), srv->store,
+	                               msg, sizeof(msg));
+	if (srv->quar == NULL) {
+		snprintf(err, errlen, "%s: %s", ng_config_where(cfg, NG_K_RELAY_QUARANTINE_DIR),
+		         msg);
+		return NG_EXIT_RUNTIME;
+	}
+	return NG_EXIT_OK;
+}
+
 static int serve(struct mt_server *srv)
 {
 	char err[1024], conn[400];
 	struct ng_listen l;
 	const struct ng_config *cfg = srv->cfg;
-	const char *spec = ng_config_str(cfg, NG_K_MILTER_LISTEN);
+	enum ng_key listen_key = srv->relay_mode ? NG_K_RELAY_MILTER_LISTEN : NG_K_MILTER_LISTEN;
+	const char *spec = ng_config_str(cfg, listen_key);
+	const char *key_name = ng_config_key_info(listen_key)->name;
 
 	log_setup(srv, cfg);
 	if (ng_listen_parse(spec, &l, err, sizeof(err)) < 0 ||
 	    milter_conn(&l, conn, sizeof(conn), err, sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: milter_listen: %s",
-		       ng_config_where(cfg, NG_K_MILTER_LISTEN), err);
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: %s", ng_config_where(cfg, listen_key),
+		       key_name, err);
 		return NG_EXIT_USAGE;
+	}
+	if (srv->relay_mode) {
+		srv->relay = ng_relay_from_config(cfg, err, sizeof(err));
+		if (srv->relay == NULL) {
+			ng_log(&srv->log, NG_LOG_FATAL, "%s", err);
+			return NG_EXIT_USAGE;
+		}
+		if (ng_store_check_spec(ng_config_str(cfg, NG_K_STORE), err, sizeof(err)) < 0) {
+			ng_log(&srv->log, NG_LOG_FATAL, "%s: store: %s",
+			       ng_config_where(cfg, NG_K_STORE), err);
+			return NG_EXIT_USAGE;
+		}
+		srv->spf_wait.tv_sec = (time_t)ng_config_int(cfg, NG_K_RELAY_SPF_TIMEOUT);
+		srv->quarantine_ttl = ng_config_int(cfg, NG_K_RELAY_QUARANTINE_TTL);
+		srv->stats_interval = ng_config_int(cfg, NG_K_RELAY_STATS_INTERVAL);
+		srv->last_stats = time(NULL);
 	}
 	srv->ct = ng_content_from_config(cfg, err, sizeof(err));
 	if (srv->ct == NULL) {
@@ -196,16 +244,17 @@ static int serve(struct mt_server *srv)
 	}
 	long long wait = ng_config_int(cfg, NG_K_DNS_TIMEOUT) * ng_config_int(cfg, NG_K_DNS_TRIES);
 	srv->dns_wait.tv_sec = (time_t)(wait + 1);
-	if (ng_content_batv_on(srv->ct))
+	if (ng_content_batv_on(srv->ct) && !srv->relay_mode)
 		mt_filter.xxfi_flags |=
 		    SMFIF_CHGFROM | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
-	if (smfi_register(mt_filter) == MI_FAILURE || smfi_setconn(conn) == MI_FAILURE) {
+	if (smfi_register(srv->relay_mode ? mt_relay_filter : mt_filter) == MI_FAILURE ||
+	    smfi_setconn(conn) == MI_FAILURE) {
 		ng_log(&srv->log, NG_LOG_FATAL, "libmilter refused the filter or %s", conn);
 		return NG_EXIT_RUNTIME;
 	}
 	if (smfi_opensocket(true) == MI_FAILURE) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: milter_listen: cannot listen on %s (%s)",
-		       ng_config_where(cfg, NG_K_MILTER_LISTEN), spec, conn);
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: cannot listen on %s (%s)",
+		       ng_config_where(cfg, listen_key), key_name, spec, conn);
 		return NG_EXIT_RUNTIME;
 	}
 	bool nodelay = !l.is_unix && listen_nodelay(l.port);
@@ -218,12 +267,35 @@ static int serve(struct mt_server *srv)
 	}
 	if (geteuid() == 0)
 		ng_log(&srv->log, NG_LOG_WARN, "running as root: set daemon_user");
-	srv->dns = mt_dns_start(cfg, &srv->log, err, sizeof(err));
+	if (srv->relay_mode) {
+		int rc = relay_setup(srv, err, sizeof(err));
+		if (rc != NG_EXIT_OK) {
+			ng_log(&srv->log, NG_LOG_FATAL, "%s", err);
+			return rc;
+		}
+	}
+	struct mt_dns_opts dopts = {
+	    .spf = srv->relay_mode,
+	    .tick_fn = srv->relay_mode ? mt_relay_tick : NULL,
+	    .tick_arg = srv,
+	    .tick_secs = 60,
+	};
+	srv->dns = mt_dns_start(cfg, &srv->log, &dopts, err, sizeof(err));
 	if (srv->dns == NULL) {
 		ng_log(&srv->log, NG_LOG_FATAL, "%s", err);
 		return NG_EXIT_RUNTIME;
 	}
 	char desc[1024], zbuf[512];
+	if (srv->relay_mode) {
+		ng_log(&srv->log, NG_LOG_INFO, "relay milter %s listening on %s (%s)%s store=%s %s",
+		       NG_VERSION, spec, conn, nodelay ? " nodelay" : "",
+		       ng_store_backend(srv->store),
+		       ng_relay_describe(srv->relay, desc, sizeof(desc)));
+		int rc = smfi_main() == MI_SUCCESS ? NG_EXIT_OK : NG_EXIT_RUNTIME;
+		mt_relay_log_stats(srv, "final");
+		ng_log(&srv->log, NG_LOG_INFO, "relay milter stopped");
+		return rc;
+	}
 	ng_log(&srv->log, NG_LOG_INFO, "milter %s listening on %s (%s)%s zones=%s %s", NG_VERSION,
 	       spec, conn, nodelay ? " nodelay" : "",
 	       mt_dns_nzones(srv->dns) > 0
@@ -247,8 +319,17 @@ int ng_cmd_milter(int argc, char **argv)
 	memset(&args, 0, sizeof(args));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+c:o:h")) != -1) {
+	static const struct option longopts[] = {
+	    {"relay", no_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool relay = false;
+	while ((c = getopt_long(argc, argv, "+c:o:hR", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'R':
+			relay = true;
+			break;
 		case 'c':
 		case 'o':
 			ng_config_args_take(&args, c, optarg);
@@ -276,6 +357,7 @@ int ng_cmd_milter(int argc, char **argv)
 	struct mt_server srv;
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = cfg;
+	srv.relay_mode = relay;
 	pthread_mutex_init(&srv.pool_mu, NULL);
 	srv.pool_cap = 64;
 	srv.pool = calloc(srv.pool_cap, sizeof(*srv.pool));
@@ -291,6 +373,9 @@ int ng_cmd_milter(int argc, char **argv)
 		ng_classifier_free(srv.pool[i]);
 	free(srv.pool);
 	ng_content_free(srv.ct);
+	ng_quarantine_close(srv.quar);
+	ng_store_close(srv.store);
+	ng_relay_free(srv.relay);
 	ng_config_free(cfg);
 	pthread_mutex_destroy(&srv.pool_mu);
 	mt_srv = NULL;

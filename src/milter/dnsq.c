@@ -38,6 +38,11 @@ struct mt_lookup {
 	bool done;
 	pthread_cond_t cond;
 	struct ng_dnsbl_result res;
+	/* an SPF check instead of a DNSBL lookup (relay mode) */
+	bool spf;
+	char helo[256], sender[NG_CL_ADDR_MAX];
+	struct ng_spf_check *sh; /* in flight, DNS thread only */
+	struct ng_spf_outcome out;
 };
 
 struct mt_dns {
@@ -50,9 +55,14 @@ struct mt_dns {
 	struct ng_dns_resolver *res;
 	struct ng_dnsbl *bl;
 	size_t nzones;
+	bool spf;           /* relay mode: SPF checks, no DNSBL */
+	struct event *tick; /* the caller's periodic work */
+	void (*tick_fn)(void *arg);
+	void *tick_arg;
 	bool stopping;              /* under mu */
 	struct mt_lookup *queue;    /* LIFO of new lookups, under mu */
 	struct mt_lookup *inflight; /* started lookups, DNS thread only */
+	char receiver[256];         /* our host name, SPF's %{r} */
 	const struct ng_log *log;
 };
 
@@ -76,11 +86,26 @@ static void unlink_inflight(struct mt_dns *d, struct mt_lookup *l)
 	l->next = l->prev = NULL;
 }
 
-/* Under d->mu: the answer is in (res NULL: every zone UNKNOWN). */
+/* Under d->mu: wake the waiter and drop the DNS thread's reference. */
+static void done_locked(struct mt_lookup *l)
+{
+	l->done = true;
+	pthread_cond_broadcast(&l->cond);
+	unref_locked(l);
+}
+
+/* Under d->mu: the answer is in (res NULL: every zone UNKNOWN, or an SPF
+ * temperror). */
 static void complete_locked(struct mt_dns *d, struct mt_lookup *l,
                             const struct ng_dnsbl_result *res)
 {
-	if (res != NULL) {
+	if (l->spf) {
+		if (res == NULL) {
+			memset(&l->out, 0, sizeof(l->out));
+			l->out.result = NG_SPF_TEMPERROR;
+			l->out.detail = "no answer";
+		}
+	} else if (res != NULL) {
 		l->res = *res;
 	} else {
 		memset(&l->res, 0, sizeof(l->res));
@@ -90,9 +115,7 @@ static void complete_locked(struct mt_dns *d, struct mt_lookup *l,
 			l->res.zones[i].status = NG_DNSBL_UNKNOWN;
 		}
 	}
-	l->done = true;
-	pthread_cond_broadcast(&l->cond);
-	unref_locked(l);
+	done_locked(l);
 }
 
 static void done_cb(void *arg, const struct ng_dnsbl_result *res)
@@ -102,6 +125,18 @@ static void done_cb(void *arg, const struct ng_dnsbl_result *res)
 	unlink_inflight(d, l);
 	pthread_mutex_lock(&d->mu);
 	complete_locked(d, l, res);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void spf_done_cb(void *arg, const struct ng_spf_outcome *out)
+{
+	struct mt_lookup *l = arg;
+	struct mt_dns *d = l->dns;
+	unlink_inflight(d, l);
+	l->sh = NULL;
+	pthread_mutex_lock(&d->mu);
+	l->out = *out;
+	done_locked(l);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -126,7 +161,16 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 			d->inflight->prev = l;
 		d->inflight = l;
 		struct ng_dnsbl_query *h = NULL;
-		if (ng_dnsbl_lookup(d->bl, l->ip, done_cb, l, &h) < 0) {
+		if (l->spf) {
+			l->sh = ng_spf_check_host(d->res, l->ip, l->helo, l->sender, d->receiver,
+			                          time(NULL), spf_done_cb, l);
+			if (l->sh == NULL) {
+				unlink_inflight(d, l);
+				pthread_mutex_lock(&d->mu);
+				complete_locked(d, l, NULL);
+				pthread_mutex_unlock(&d->mu);
+			}
+		} else if (ng_dnsbl_lookup(d->bl, l->ip, done_cb, l, &h) < 0) {
 			unlink_inflight(d, l);
 			pthread_mutex_lock(&d->mu);
 			complete_locked(d, l, NULL);
@@ -145,6 +189,14 @@ static void selftest_cb(evutil_socket_t fd, short what, void *arg)
 	ng_dnsbl_selftest(d->bl);
 }
 
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mt_dns *d = arg;
+	(void)fd;
+	(void)what;
+	d->tick_fn(d->tick_arg);
+}
+
 static void *dns_main(void *arg)
 {
 	struct mt_dns *d = arg;
@@ -156,6 +208,8 @@ static void dns_free(struct mt_dns *d)
 {
 	if (d->selftest != NULL)
 		event_free(d->selftest);
+	if (d->tick != NULL)
+		event_free(d->tick);
 	if (d->wake != NULL)
 		event_free(d->wake);
 	ng_dnsbl_free(d->bl); /* cancels: no callbacks */
@@ -170,8 +224,31 @@ static void dns_free(struct mt_dns *d)
 	free(d);
 }
 
-struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *log, char *err,
-                            size_t errlen)
+/* Relay mode: the resolver alone, for SPF. */
+static int resolver_only(struct mt_dns *d, const struct ng_config *cfg, char *err, size_t errlen)
+{
+	const char *const *servers;
+	size_t nservers = ng_config_list(cfg, NG_K_DNS_SERVERS, &servers);
+	char msg[400];
+	if (ng_dns_servers_check(servers, nservers, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "%s: dns_servers: %s", ng_config_where(cfg, NG_K_DNS_SERVERS),
+		         msg);
+		return -1;
+	}
+	long long timeout = ng_config_int(cfg, NG_K_DNS_TIMEOUT);
+	long long tries = ng_config_int(cfg, NG_K_DNS_TRIES);
+	d->res = ng_dns_ares_new(d->base, servers, nservers, (unsigned)(timeout * 1000),
+	                         (unsigned)tries, d->log, msg, sizeof(msg));
+	if (d->res == NULL) {
+		snprintf(err, errlen, "%s: dns_servers: %s", ng_config_where(cfg, NG_K_DNS_SERVERS),
+		         msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *log,
+                            const struct mt_dns_opts *o, char *err, size_t errlen)
 {
 	struct mt_dns *d = calloc(1, sizeof(*d));
 	if (d == NULL) {
@@ -182,9 +259,13 @@ struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *lo
 	d->pipefd[0] = d->pipefd[1] = -1;
 	d->log = log;
 	const char *const *zones;
-	d->nzones = ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones);
-	if (d->nzones == 0)
+	d->spf = o->spf;
+	d->nzones = d->spf ? 0 : ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones);
+	if (d->nzones == 0 && !d->spf)
 		return d;
+	if (gethostname(d->receiver, sizeof(d->receiver)) < 0)
+		snprintf(d->receiver, sizeof(d->receiver), "unknown");
+	d->receiver[sizeof(d->receiver) - 1] = '\0';
 	if (pipe2(d->pipefd, O_NONBLOCK | O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
@@ -194,15 +275,27 @@ struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *lo
 		snprintf(err, errlen, "cannot create the DNS event loop");
 		goto fail;
 	}
-	if (ng_dnsbl_from_config(cfg, d->base, log, true, &d->res, &d->bl, err, errlen) != 0)
+	if (d->spf
+	        ? resolver_only(d, cfg, err, errlen) != 0
+	        : ng_dnsbl_from_config(cfg, d->base, log, true, &d->res, &d->bl, err, errlen) != 0)
 		goto fail;
 	d->wake = event_new(d->base, d->pipefd[0], EV_READ | EV_PERSIST, wake_cb, d);
 	if (d->wake == NULL || event_add(d->wake, NULL) < 0) {
 		snprintf(err, errlen, "cannot watch the DNS queue");
 		goto fail;
 	}
+	if (o->tick_fn != NULL && o->tick_secs > 0) {
+		struct timeval tv = {(time_t)o->tick_secs, 0};
+		d->tick_fn = o->tick_fn;
+		d->tick_arg = o->tick_arg;
+		d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
+		if (d->tick == NULL || event_add(d->tick, &tv) < 0) {
+			snprintf(err, errlen, "cannot start the periodic timer");
+			goto fail;
+		}
+	}
 	long long interval = ng_config_int(cfg, NG_K_DNSBL_SELFTEST_INTERVAL);
-	if (interval > 0) {
+	if (interval > 0 && d->bl != NULL) {
 		struct timeval tv = {(time_t)interval, 0};
 		d->selftest = event_new(d->base, -1, EV_PERSIST, selftest_cb, d);
 		if (d->selftest == NULL || event_add(d->selftest, &tv) < 0) {
@@ -255,6 +348,11 @@ void mt_dns_stop(struct mt_dns *d)
 		/* The thread is gone: its lists are ours now. */
 		ng_dnsbl_free(d->bl);
 		d->bl = NULL;
+		for (struct mt_lookup *l = d->inflight; l != NULL; l = l->next)
+			if (l->sh != NULL) {
+				ng_spf_cancel(l->sh); /* no callback */
+				l->sh = NULL;
+			}
 		pthread_mutex_lock(&d->mu);
 		while (d->inflight != NULL) {
 			struct mt_lookup *l = d->inflight;
@@ -271,14 +369,8 @@ void mt_dns_stop(struct mt_dns *d)
 	dns_free(d);
 }
 
-struct mt_lookup *mt_lookup_start(struct mt_dns *d, const char *ip)
+static struct mt_lookup *enqueue(struct mt_dns *d, struct mt_lookup *l)
 {
-	if (d == NULL || !d->running || strlen(ip) >= NG_CONTENT_CLIENT_MAX)
-		return NULL;
-	struct mt_lookup *l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		return NULL;
-	memcpy(l->ip, ip, strlen(ip) + 1);
 	l->dns = d;
 	l->refs = 2;
 	pthread_cond_init(&l->cond, NULL);
@@ -290,6 +382,49 @@ struct mt_lookup *mt_lookup_start(struct mt_dns *d, const char *ip)
 	if (first)
 		poke(d);
 	return l;
+}
+
+struct mt_lookup *mt_lookup_start(struct mt_dns *d, const char *ip)
+{
+	if (d == NULL || !d->running || d->spf || strlen(ip) >= NG_CONTENT_CLIENT_MAX)
+		return NULL;
+	struct mt_lookup *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	memcpy(l->ip, ip, strlen(ip) + 1);
+	return enqueue(d, l);
+}
+
+struct mt_lookup *mt_spf_start(struct mt_dns *d, const char *ip, const char *helo,
+                               const char *sender)
+{
+	if (d == NULL || !d->running || !d->spf ||
+	    strlen(ip) >= sizeof(((struct mt_lookup *)0)->ip) ||
+	    strlen(helo) >= sizeof(((struct mt_lookup *)0)->helo) ||
+	    strlen(sender) >= sizeof(((struct mt_lookup *)0)->sender))
+		return NULL;
+	struct mt_lookup *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	l->spf = true;
+	memcpy(l->ip, ip, strlen(ip) + 1);
+	memcpy(l->helo, helo, strlen(helo) + 1);
+	memcpy(l->sender, sender, strlen(sender) + 1);
+	return enqueue(d, l);
+}
+
+bool mt_spf_wait(struct mt_lookup *l, const struct timespec *deadline, struct ng_spf_outcome *out)
+{
+	struct mt_dns *d = l->dns;
+	pthread_mutex_lock(&d->mu);
+	while (!l->done)
+		if (pthread_cond_timedwait(&l->cond, &d->mu, deadline) == ETIMEDOUT)
+			break;
+	bool done = l->done;
+	if (done)
+		*out = l->out;
+	pthread_mutex_unlock(&d->mu);
+	return done;
 }
 
 bool mt_lookup_wait(struct mt_lookup *l, const struct timespec *deadline,

@@ -25,6 +25,10 @@
 #include <ndrguard/content.h>
 #include <ndrguard/dnsbl.h>
 #include <ndrguard/log.h>
+#include <ndrguard/quarantine.h>
+#include <ndrguard/relay.h>
+#include <ndrguard/store.h>
+#include <ndrguard/spf.h>
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -36,11 +40,19 @@
 struct mt_dns;
 struct mt_lookup;
 
-/* Build the resolver and DNSBL client from cfg and start the DNS thread
- * (every signal blocked in it).  NULL with a message in err.  With no
- * zones configured no thread is started and every lookup says "no zones". */
-struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *log, char *err,
-                            size_t errlen);
+struct mt_dns_opts {
+	bool spf;                   /* relay mode: a resolver for SPF, no DNSBL */
+	void (*tick_fn)(void *arg); /* run in the DNS thread every tick_secs */
+	void *tick_arg;
+	long long tick_secs;
+};
+
+/* Build the resolver and DNSBL client (or, with o->spf, the resolver
+ * alone) from cfg and start the DNS thread (every signal blocked in it).
+ * NULL with a message in err.  Without SPF and with no zones configured no
+ * thread is started and every lookup says "no zones". */
+struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *log,
+                            const struct mt_dns_opts *o, char *err, size_t errlen);
 /* Stop the thread, cancel what is in flight, free everything.  Lookups
  * still held by callers are completed as UNKNOWN and freed on release. */
 void mt_dns_stop(struct mt_dns *d);
@@ -54,6 +66,12 @@ struct mt_lookup *mt_lookup_start(struct mt_dns *d, const char *ip);
 bool mt_lookup_wait(struct mt_lookup *l, const struct timespec *deadline,
                     struct ng_dnsbl_result *out);
 void mt_lookup_release(struct mt_lookup *l);
+
+/* Relay mode: queue an SPF check (lib/spf) of ip/helo for sender; NULL
+ * when not in relay mode or out of memory.  Wait and release as above. */
+struct mt_lookup *mt_spf_start(struct mt_dns *d, const char *ip, const char *helo,
+                               const char *sender);
+bool mt_spf_wait(struct mt_lookup *l, const struct timespec *deadline, struct ng_spf_outcome *out);
 
 /* ----- the server ----- */
 
@@ -77,6 +95,18 @@ struct mt_server {
 	size_t npool, pool_cap;
 	struct mt_stats st; /* under pool_mu */
 	bool no_addhdrs_logged;
+	/* relay mode (relay.c) */
+	bool relay_mode;
+	struct ng_relay *relay;
+	struct ng_store *store;
+	struct ng_quarantine *quar;
+	struct timespec spf_wait; /* the longest eom waits for an SPF check */
+	long long quarantine_ttl; /* seconds */
+	long long stats_interval; /* seconds; 0 = only at stop */
+	time_t last_stats;        /* DNS thread only */
+	struct mt_relay_stats {
+		unsigned long long inbound, logged, log_failed, outbound, candidates;
+	} rst; /* under pool_mu */
 };
 
 /* The one server: libmilter callbacks have no user argument. */
@@ -85,6 +115,22 @@ extern struct mt_server *mt_srv;
 /* callbacks.c: the filter description for smfi_register(). */
 struct smfiDesc;
 extern struct smfiDesc mt_filter;
+/* relay.c: the relay guard's filter (`ndrguard milter --relay`). */
+extern struct smfiDesc mt_relay_filter;
+/* relay.c: the periodic work of relay mode, run in the DNS thread: the
+ * message log and quarantine expiry, the rule counters in the log. */
+void mt_relay_tick(void *arg);
+/* relay.c: the counters, one log line (at stop, and every
+ * relay_stats_interval). */
+void mt_relay_log_stats(struct mt_server *srv, const char *when);
+
+/* callbacks.c: small helpers both filters use. */
+/* "<a@b>" -> "a@b" into out (cut to cap). */
+void mt_strip_brackets(const char *s, char *out, size_t cap);
+/* smfi_setreply() reads '%' as a format character: double it. */
+void mt_pct_escape(const char *in, char *out, size_t cap);
+/* s escaped for a log line ("-" when NULL or empty); returns dst. */
+char *mt_esc(char *dst, size_t cap, const char *s);
 
 /* Take a classifier from the pool (or build one); NULL when out of memory. */
 ng_classifier *mt_pool_get(struct mt_server *srv);

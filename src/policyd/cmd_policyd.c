@@ -38,7 +38,7 @@
 
 void ng_help_policyd(void)
 {
-	printf("usage: ndrguard policyd [-c FILE] [-o key=value]...\n"
+	printf("usage: ndrguard policyd [--relay] [-c FILE] [-o key=value]...\n"
 	       "\n"
 	       "Serve Postfix's SMTP access policy delegation protocol (check_policy_service)\n"
 	       "in the foreground: DNSBL safe mode - reject a bounce (null sender, postmaster@,\n"
@@ -49,6 +49,10 @@ void ng_help_policyd(void)
 	       "      check_policy_service inet:127.0.0.1:10040\n"
 	       "  smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable\n"
 	       "\n"
+	       "  --relay, -R      the relay guard's envelope checks on relay_policyd_listen:\n"
+	       "                   a tenant's bounce at RCPT takes from its budget (451 4.7.1\n"
+	       "                   over it) and gets relay_unknown_action (FILTER to the\n"
+	       "                   bounce pool by default); see ndrguard-relay(8)\n"
 	       "  -c FILE          configuration file (default %s if it exists)\n"
 	       "  -o key=value     override one configuration key (repeatable)\n"
 	       "\n"
@@ -83,7 +87,7 @@ static void log_stats(struct pd_server *srv, const char *when)
 	const struct pd_stats *s = &srv->st;
 	struct ng_dnsbl_stats d;
 	memset(&d, 0, sizeof(d));
-	if (srv->gen != NULL)
+	if (srv->gen != NULL && srv->gen->bl != NULL)
 		ng_dnsbl_stats(srv->gen->bl, &d);
 	ng_log(&srv->log, NG_LOG_INFO,
 	       "stats%s connections=%zu connections_total=%llu refused=%llu idle_timeouts=%llu "
@@ -97,6 +101,10 @@ static void log_stats(struct pd_server *srv, const char *when)
 	       s->lookups, s->lookups_sync, s->lookup_errors, s->malformed, s->bad_request_type,
 	       s->floods, s->reloads, s->reload_failures, srv->gen ? srv->gen->id : 0, d.queries,
 	       d.cache_hits, d.unknown, d.unusable, d.zones_skipped_now);
+	if (srv->relay_mode)
+		ng_log(&srv->log, NG_LOG_INFO,
+		       "relay stats%s tenant_requests=%llu tenant_bounces=%llu over_budget=%llu",
+		       when, s->relay_tenant, s->relay_bounces, s->relay_over_budget);
 }
 
 /* ----- signals ----- */
@@ -114,9 +122,9 @@ static void reload(struct pd_server *srv)
 		return;
 	}
 	const struct ng_config *old = srv->gen->cfg;
-	static const enum ng_key restart_keys[] = {NG_K_POLICYD_LISTEN, NG_K_LOG_TARGET,
-	                                           NG_K_SYSLOG_FACILITY, NG_K_SYSLOG_NAME,
-	                                           NG_K_DAEMON_USER};
+	static const enum ng_key restart_keys[] = {NG_K_POLICYD_LISTEN, NG_K_RELAY_POLICYD_LISTEN,
+	                                           NG_K_LOG_TARGET,     NG_K_SYSLOG_FACILITY,
+	                                           NG_K_SYSLOG_NAME,    NG_K_DAEMON_USER};
 	for (size_t i = 0; i < sizeof(restart_keys) / sizeof(restart_keys[0]); i++) {
 		enum ng_key k = restart_keys[i];
 		if (strcmp(ng_config_str(old, k), ng_config_str(g->cfg, k)) != 0)
@@ -227,15 +235,16 @@ static int serve(struct pd_server *srv, struct ng_config *cfg)
 	static const int signos[4] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
 
 	log_setup(srv, cfg);
-	if (ng_listen_parse(ng_config_str(cfg, NG_K_POLICYD_LISTEN), &srv->listen, err,
-	                    sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: policyd_listen: %s",
-		       ng_config_where(cfg, NG_K_POLICYD_LISTEN), err);
+	const char *lname = ng_config_key_info(srv->listen_key)->name;
+	if (ng_listen_parse(ng_config_str(cfg, srv->listen_key), &srv->listen, err, sizeof(err)) <
+	    0) {
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: %s", ng_config_where(cfg, srv->listen_key),
+		       lname, err);
 		ng_config_free(cfg);
 		return NG_EXIT_USAGE;
 	}
 	snprintf(srv->listen_spec, sizeof(srv->listen_spec), "%s",
-	         ng_config_str(cfg, NG_K_POLICYD_LISTEN));
+	         ng_config_str(cfg, srv->listen_key));
 	srv->base = event_base_new();
 	srv->reaper = srv->base ? event_new(srv->base, -1, 0, reap_cb, srv) : NULL;
 	if (srv->base != NULL && srv->log.emit != NULL && srv->log.arg == &srv->logbuf)
@@ -253,8 +262,8 @@ static int serve(struct pd_server *srv, struct ng_config *cfg)
 	}
 	raise_nofile(srv);
 	if (pd_listen_start(srv, err, sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: policyd_listen: %s",
-		       ng_config_where(srv->gen->cfg, NG_K_POLICYD_LISTEN), err);
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: %s",
+		       ng_config_where(srv->gen->cfg, srv->listen_key), lname, err);
 		goto out;
 	}
 	if (ng_privs_drop(ng_config_str(srv->gen->cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
@@ -273,13 +282,22 @@ static int serve(struct pd_server *srv, struct ng_config *cfg)
 		}
 	}
 	char desc[512];
-	ng_log(&srv->log, NG_LOG_INFO,
-	       "policyd %s listening on %s zones=%s %s max_clients=%zu idle_timeout=%lds "
-	       "connection_ttl=%llds",
-	       NG_VERSION, srv->listen_spec, srv->gen->zones,
-	       ng_policy_describe(srv->gen->pol, desc, sizeof(desc)), srv->gen->max_clients,
-	       (long)srv->gen->idle.tv_sec, (long long)srv->gen->ttl);
-	if (strcmp(srv->gen->zones, "-") == 0)
+	if (srv->relay_mode)
+		ng_log(&srv->log, NG_LOG_INFO,
+		       "relay policyd %s listening on %s %s max_clients=%zu idle_timeout=%lds "
+		       "connection_ttl=%llds",
+		       NG_VERSION, srv->listen_spec,
+		       ng_relay_describe(srv->gen->relay, desc, sizeof(desc)),
+		       srv->gen->max_clients, (long)srv->gen->idle.tv_sec,
+		       (long long)srv->gen->ttl);
+	else
+		ng_log(&srv->log, NG_LOG_INFO,
+		       "policyd %s listening on %s zones=%s %s max_clients=%zu idle_timeout=%lds "
+		       "connection_ttl=%llds",
+		       NG_VERSION, srv->listen_spec, srv->gen->zones,
+		       ng_policy_describe(srv->gen->pol, desc, sizeof(desc)), srv->gen->max_clients,
+		       (long)srv->gen->idle.tv_sec, (long long)srv->gen->ttl);
+	if (!srv->relay_mode && strcmp(srv->gen->zones, "-") == 0)
 		ng_log(&srv->log, NG_LOG_WARN, "dnsbl_zones is empty: every request gets DUNNO");
 	if (event_base_dispatch(srv->base) < 0) {
 		ng_log(&srv->log, NG_LOG_FATAL, "event loop failed");
@@ -315,8 +333,17 @@ int ng_cmd_policyd(int argc, char **argv)
 	memset(&args, 0, sizeof(args));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+c:o:h")) != -1) {
+	static const struct option longopts[] = {
+	    {"relay", no_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool relay = false;
+	while ((c = getopt_long(argc, argv, "+c:o:hR", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'R':
+			relay = true;
+			break;
 		case 'c':
 		case 'o':
 			ng_config_args_take(&args, c, optarg);
@@ -344,6 +371,8 @@ int ng_cmd_policyd(int argc, char **argv)
 	struct pd_server srv;
 	memset(&srv, 0, sizeof(srv));
 	srv.args = &args;
+	srv.relay_mode = relay;
+	srv.listen_key = relay ? NG_K_RELAY_POLICYD_LISTEN : NG_K_POLICYD_LISTEN;
 	int rc = serve(&srv, cfg);
 	return rc;
 }

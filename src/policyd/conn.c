@@ -243,6 +243,38 @@ static void lookup_failed(struct pd_conn *c)
 	c->busy = false;
 }
 
+/* Relay mode: the envelope checks of the relay guard, answered at once. */
+static void relay_request(struct pd_conn *c, const struct ng_policy_request *r)
+{
+	struct pd_server *srv = c->srv;
+	struct ng_relay_envelope e;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	bool bounce = r->sender != NULL && ng_policy_is_bounce_sender(srv->gen->pol, r->sender);
+	ng_relay_envelope_decide(srv->gen->relay, r->client_address, r->sasl_username, bounce,
+	                         r->protocol_state, r->recipient,
+	                         (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, &e);
+	reply(c, e.text);
+	srv->st.decisions++;
+	srv->st.relay_tenant += e.tenant != NULL;
+	srv->st.relay_bounces += e.judged;
+	srv->st.relay_over_budget += e.action == NG_RELAY_TEMPFAIL;
+	if (e.action == NG_RELAY_ALLOW)
+		srv->st.dunno++;
+	if (srv->log.emit == NULL || NG_LOG_INFO < srv->log.min)
+		return;
+	char client[80], sender[300], rcpt[300], tenant[200], state[40], action[600];
+	const char *snd = r->sender != NULL && r->sender[0] == '\0' ? "<>" : r->sender;
+	ng_log(&srv->log, NG_LOG_INFO,
+	       "relay conn=%lu client=%s tenant=%s sender=\"%s\" recipient=\"%s\" state=%s "
+	       "bounce=%s action=%s reply=\"%s\" usec=%lld",
+	       c->id, esc(client, sizeof(client), r->client_address),
+	       esc(tenant, sizeof(tenant), e.tenant), esc(sender, sizeof(sender), snd),
+	       esc(rcpt, sizeof(rcpt), r->recipient), esc(state, sizeof(state), r->protocol_state),
+	       e.judged ? "yes" : "no", ng_relay_action_name(e.action),
+	       esc(action, sizeof(action), e.text), usec_since(&c->t0));
+}
+
 static void request(struct pd_conn *c, const struct ng_policy_request *r)
 {
 	struct pd_server *srv = c->srv;
@@ -265,6 +297,10 @@ static void request(struct pd_conn *c, const struct ng_policy_request *r)
 		       "conn=%lu peer=%s: %s (%zu attributes, %zu bytes): answered DUNNO", c->id,
 		       c->peer, what, r->nattrs, r->bytes);
 		reply(c, "DUNNO");
+		return;
+	}
+	if (srv->relay_mode) {
+		relay_request(c, r);
 		return;
 	}
 	if (!ng_policy_check(srv->gen->pol, r, &v)) {

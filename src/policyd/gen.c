@@ -36,6 +36,7 @@ static void gen_free(struct pd_gen *g)
 	ng_dnsbl_free(g->bl); /* cancels its queries: no callbacks */
 	ng_dns_resolver_free(g->res);
 	ng_policy_free(g->pol);
+	ng_relay_free(g->relay);
 	ng_config_free(g->cfg);
 	free(g);
 }
@@ -81,10 +82,19 @@ struct pd_gen *pd_gen_new(struct pd_server *srv, struct ng_config *cfg, char *er
 	g->cfg = cfg;
 	g->refs = 1;
 	g->pol = ng_policy_from_config(cfg, err, errlen);
-	if (g->pol == NULL || build_dnsbl(g, err, errlen) < 0)
+	if (g->pol == NULL)
 		goto fail;
+	if (srv->relay_mode) {
+		/* the envelope checks of the relay guard: no DNSBL */
+		g->relay = ng_relay_from_config(cfg, err, errlen);
+		if (g->relay == NULL)
+			goto fail;
+		snprintf(g->zones, sizeof(g->zones), "-");
+	} else if (build_dnsbl(g, err, errlen) < 0) {
+		goto fail;
+	}
 	long long interval = ng_config_int(cfg, NG_K_DNSBL_SELFTEST_INTERVAL);
-	if (interval > 0) {
+	if (interval > 0 && g->bl != NULL) {
 		struct timeval tv = {(time_t)interval, 0};
 		g->selftest = event_new(srv->base, -1, EV_PERSIST, selftest_cb, g);
 		if (g->selftest == NULL || event_add(g->selftest, &tv) < 0) {
@@ -96,6 +106,8 @@ struct pd_gen *pd_gen_new(struct pd_server *srv, struct ng_config *cfg, char *er
 	g->ttl = (time_t)ng_config_int(cfg, NG_K_POLICYD_CONNECTION_TTL);
 	g->max_clients = (size_t)ng_config_int(cfg, NG_K_POLICYD_MAX_CLIENTS);
 	g->id = ++srv->next_gen_id;
+	if (g->relay != NULL && srv->gen != NULL) /* a reload: the budget goes on counting */
+		ng_relay_budget_adopt(g->relay, srv->gen->relay);
 	return g;
 fail:
 	gen_free(g);

@@ -24,6 +24,7 @@
 #include <ndrguard/dnsbl.h>
 #include <ndrguard/log.h>
 #include <ndrguard/policy.h>
+#include <ndrguard/relay.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -43,7 +44,8 @@ struct pd_gen {
 	struct ng_config *cfg;
 	struct ng_policy *pol;
 	struct ng_dns_resolver *res;
-	struct ng_dnsbl *bl;
+	struct ng_dnsbl *bl;      /* NULL in relay mode */
+	struct ng_relay *relay;   /* relay mode only */
 	struct event *selftest;   /* every dnsbl_selftest_interval; NULL if 0 */
 	struct pd_gen *next_dead; /* on the server's reaper list */
 	/* configuration values read per connection or request */
@@ -69,6 +71,7 @@ struct pd_stats {
 	unsigned long long malformed, floods, bad_request_type, lookup_errors;
 	unsigned long long conns_total, conns_refused, conns_timeout;
 	unsigned long long reloads, reload_failures;
+	unsigned long long relay_tenant, relay_bounces, relay_over_budget;
 };
 
 /* logbuf.c: a stderr sink that gathers the lines of one loop turn. */
@@ -92,6 +95,8 @@ struct pd_server {
 	struct pd_logbuf logbuf;           /* the sink when log_target = stderr */
 	char log_ident[128];               /* the syslog identity must outlive the sink */
 	const struct ng_config_args *args; /* -c and -o, for reloads */
+	bool relay_mode;                   /* --relay: the relay guard's envelope checks */
+	enum ng_key listen_key;            /* policyd_listen or relay_policyd_listen */
 	struct pd_gen *gen;                /* current */
 	struct pd_gen *dead;               /* to be freed by the reaper */
 	unsigned long next_gen_id;
