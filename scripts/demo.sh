@@ -19,6 +19,12 @@
 # skipped with a note otherwise; NG_DEMO_POLICYD=0 skips it.
 # Part 3 signs an address with BATV and verifies it, a forged copy and an
 # unsigned address (a throwaway key in a temporary file).
+# Part 4 runs the relay guard (`BIN milter --relay`) on a hosted relay in
+# front of a tenant, two throwaway Postfix instances
+# (tests/integration/relay.sh): the tenant's bounce of spam with a forged
+# sender is quarantined, the bounce of a legitimate message leaves through
+# the bounce pool; then `BIN quarantine list` and `release`.  Needs what
+# part 2 needs; NG_DEMO_RELAY=0 skips it.
 # Exits non-zero when BIN fails (2 for a usage error of this script).
 set -eu
 
@@ -273,3 +279,78 @@ for a in "$signed" "$forged" alice@example.org; do
 done
 echo "A bounce (MAIL FROM:<>) to an address of batv_domains must carry a valid"
 echo "signature: policyd and the milter refuse the last two with 550 5.7.1."
+
+# --- part 4: the relay guard ---------------------------------------------------
+# A hosted relay in front of a tenant (tests/integration/relay.sh: two
+# throwaway Postfix instances, rbldnsd with SPF records, the relay milter).
+# Spam with a forged sender reaches the tenant, which bounces it: the bounce
+# is quarantined.  A legitimate message to an unknown user: its bounce
+# leaves through the bounce pool.  Then the quarantine, and a release.
+relay_demo() {
+	set +e
+	ndr=$bin
+	. tests/integration/common.sh
+	. tests/integration/dnsd.sh
+	. tests/integration/relay.sh
+	say() { printf '%s\n' "$*"; }
+	if [ "$(id -u)" != 0 ]; then
+		say "(skipped: the Postfix part needs root)"
+		return 0
+	fi
+	for c in postfix smtp-sink rbldnsd swaks; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			say "(skipped: $c is not installed; scripts/install-deps.sh demo)"
+			return 0
+		fi
+	done
+	ng_tmpdir
+	T=$NG_TMP
+	ng_relay_start "$ndr"
+	say "Relay R (relay.test) serves tenant acme (127.0.0.3), whose server T accepts"
+	say "every recipient of tenant.example and bounces the unknown ones.  DNS says:"
+	say "    forged.example  TXT \"v=spf1 ip4:192.0.2.0/24 -all\""
+	say "    legit.example   TXT \"v=spf1 ip4:127.0.0.6 -all\""
+	say ""
+	say "1. Spam from 127.0.0.5 with the forged sender joe@forged.example to"
+	say "   nosuchuser@tenant.example; T bounces it to joe@forged.example."
+	ng_relay_send 127.0.0.5 joe@forged.example nosuchuser@tenant.example "cheap pills"
+	say "2. A message from 127.0.0.6, bob@legit.example, to gone@tenant.example;"
+	say "   T bounces it to bob@legit.example."
+	ng_relay_send 127.0.0.6 bob@legit.example gone@tenant.example "meeting"
+	i=0
+	while [ $i -lt 200 ] && [ "$(grep -c ' outbound tenant=' "$T/milter.log")" -lt 2 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	say ""
+	say "The relay milter's log (inbound = message log; outbound = judged):"
+	grep ' inbound \| outbound ' "$T/milter.log" |
+		sed -e 's/^[^ ]* info: //' -e 's/ queue_id=[^ ]*//' -e 's/ usec=[0-9]*//' |
+		fold -w 76 -s | sed 's/^/    /'
+	say ""
+	say "Where the bounces went (the relay's maillog):"
+	grep 'postfix-bouncepool/smtp\[[0-9]*\]: .*status=sent' "$RL_R/log/maillog" |
+		sed -e 's/.*: to=/    bouncepool: to=/' -e 's/, relay=.*status=/ status=/' -e 's/ (.*//'
+	say "    (nothing went to joe@forged.example)"
+	say ""
+	say "    \$ ndrguard quarantine list"
+	"$ndr" quarantine -c "$RL_CONF" list | sed 's/^/    /'
+	id=$("$ndr" quarantine -c "$RL_CONF" list --format json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1)
+	say "    \$ ndrguard quarantine release $id"
+	"$ndr" quarantine -c "$RL_CONF" release "$id" | sed 's/^/    /'
+	kill -TERM "$RL_MILTER_PID" 2>/dev/null
+	wait "$RL_MILTER_PID"
+	say "Stopped the relay milter (exit status $?); its counters:"
+	grep 'relay stats final' "$T/milter.log" | sed -e 's/^[^ ]* info: //' | fold -w 76 -s |
+		sed 's/^/    /'
+	say "Stopping both Postfix instances, the sink and rbldnsd."
+	return 0
+}
+
+if [ "${NG_DEMO_RELAY:-1}" != 0 ]; then
+	echo
+	echo "== ndrguard milter --relay: a hosted relay that never emits backscatter"
+	echo
+	(relay_demo)
+fi
