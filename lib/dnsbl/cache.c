@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "dnsbl/internal.h"
+#include "util/siphash.h"
 
 struct entry {
 	struct entry *hnext;       /* bucket chain */
@@ -40,64 +41,6 @@ struct ng_dnsbl_cache {
 	uint8_t key[16];
 };
 
-/* SipHash-2-4 (Aumasson and Bernstein), over the bytes of (zone, addr). */
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t siphash(const uint8_t key[16], const uint8_t *in, size_t len)
-{
-	uint64_t k0 = le64(key), k1 = le64(key + 8);
-	uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
-	uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
-	uint64_t v3 = 0x7465646279746573ULL ^ k1;
-	uint64_t b = (uint64_t)len << 56;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		uint64_t m = le64(in + i);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (size_t j = 0; i + j < len; j++)
-		b |= (uint64_t)in[i + j] << (8 * j);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 uint64_t ng_dnsbl_key_hash(const uint8_t key[16], size_t zone, const struct ng_dnsbl_addr *a)
 {
@@ -105,7 +48,7 @@ uint64_t ng_dnsbl_key_hash(const uint8_t key[16], size_t zone, const struct ng_d
 	in[0] = (uint8_t)zone;
 	in[1] = a->family;
 	memcpy(in + 2, a->b, 16);
-	return siphash(key, in, sizeof(in));
+	return ng_siphash24(key, in, sizeof(in));
 }
 
 struct ng_dnsbl_cache *ng_dnsbl_cache_new(size_t cap, const uint8_t key[16])

@@ -22,6 +22,7 @@
  * changes no result.
  */
 #include "relay/budget.h"
+#include "util/siphash.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -158,62 +159,6 @@ static bool rate_ok(const struct ng_budget_rate *r)
 	                         r->period_s <= NG_RELAY_BUDGET_PERIOD_MAX);
 }
 
-/* ---- SipHash-2-4 (Aumasson and Bernstein) over a key's bytes ---- */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
-static uint64_t le64(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-	for (size_t i = n; i > 0; i--)
-		v = v << 8 | p[i - 1];
-	return v;
-}
-
-static uint64_t siphash(const uint8_t key[16], const uint8_t *in, size_t len)
-{
-	uint64_t k0 = le64(key, 8), k1 = le64(key + 8, 8);
-	uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
-	uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
-	uint64_t v3 = 0x7465646279746573ULL ^ k1;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t m = le64(in + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	uint64_t b = (uint64_t)len << 56 | le64(in + i, len - i);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 /* ---- the window of one key ---- */
 
@@ -436,7 +381,7 @@ static enum ng_budget_status run(struct ng_budget *b, const struct ng_budget_req
 			if (ref[k].len == ref[i].len &&
 			    memcmp(reqs[k].key, reqs[i].key, ref[i].len) == 0)
 				ref[i].skip = true;
-		ref[i].hash = siphash(b->hkey, (const uint8_t *)reqs[i].key, ref[i].len);
+		ref[i].hash = ng_siphash24(b->hkey, (const uint8_t *)reqs[i].key, ref[i].len);
 		ref[i].e = NULL;
 	}
 

@@ -22,6 +22,7 @@
 #include <ndrguard/store.h>
 
 #include "util/kv.h"
+#include "util/siphash.h"
 
 static char tenants_path[64];
 
@@ -1156,6 +1157,23 @@ static void test_kv(void **state)
 	assert_false(ng_kv_int("", &n));
 }
 
+/* ----- SipHash-2-4 (the budget's and the DNSBL cache's tables) ----- */
+
+static void test_siphash(void **state)
+{
+	(void)state;
+	uint8_t key[16], in[64];
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		in[i] = (uint8_t)i;
+	/* the paper's appendix A: 15 bytes 00..0e under key 00..0f */
+	assert_true(ng_siphash24(key, in, 15) == 0xa129ca6149be45e5ULL);
+	/* the reference implementation's vectors for lengths 0 and 8 */
+	assert_true(ng_siphash24(key, in, 0) == 0x726fdb47dd0e0e31ULL);
+	assert_true(ng_siphash24(key, in, 8) == 0x93f5f5799a932462ULL);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -1183,7 +1201,7 @@ int main(void)
 	    cmocka_unit_test(test_budget),
 	    cmocka_unit_test(test_envelope),
 	    cmocka_unit_test(test_quarantine),
-	    cmocka_unit_test(test_kv),
+	    cmocka_unit_test(test_kv),            cmocka_unit_test(test_siphash),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
