@@ -228,6 +228,12 @@ struct ng_dns_resolver *ng_dns_ares_new(struct event_base *base, const char *con
                                         size_t nservers, unsigned timeout_ms, unsigned tries,
                                         const struct ng_log *log, char *err, size_t errlen);
 
+/* ng_dns_ares_new() with the configuration's dns_servers, dns_timeout and
+ * dns_tries; NULL with "WHERE: dns_servers: message" in err. */
+struct ng_config;
+struct ng_dns_resolver *ng_dns_from_config(const struct ng_config *cfg, struct event_base *base,
+                                           const struct ng_log *log, char *err, size_t errlen);
+
 /*
  * The fake resolver for tests.  Its table maps (name, type) to an answer,
  * either set whole (ng_dns_fake_set and its short forms) or built from

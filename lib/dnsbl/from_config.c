@@ -53,24 +53,17 @@ int ng_dnsbl_from_config(const struct ng_config *cfg, struct event_base *base,
                          struct ng_dns_resolver **res, struct ng_dnsbl **bl, char *err,
                          size_t errlen)
 {
-	const char *const *zones, *const *servers;
+	const char *const *zones;
 	size_t nzones = ng_config_list(cfg, NG_K_DNSBL_ZONES, &zones);
-	size_t nservers = ng_config_list(cfg, NG_K_DNS_SERVERS, &servers);
 	char msg[400];
 
 	*res = NULL;
 	*bl = NULL;
 	if (ng_dnsbl_config_check(cfg, err, errlen) != 0)
 		return -1;
-	long long timeout = ng_config_int(cfg, NG_K_DNS_TIMEOUT);
-	long long tries = ng_config_int(cfg, NG_K_DNS_TRIES);
-	*res = ng_dns_ares_new(base, servers, nservers, (unsigned)(timeout * 1000), (unsigned)tries,
-	                       log, msg, sizeof(msg));
-	if (*res == NULL) {
-		snprintf(err, errlen, "%s: dns_servers: %s", ng_config_where(cfg, NG_K_DNS_SERVERS),
-		         msg);
+	*res = ng_dns_from_config(cfg, base, log, err, errlen);
+	if (*res == NULL)
 		return -1;
-	}
 	struct ng_dnsbl_opts o = {
 	    .zones = zones,
 	    .nzones = nzones,

@@ -174,6 +174,19 @@ static void start_lookup(struct mt_conn *c)
 		c->lk = mt_lookup_start(mt_srv->dns, c->client);
 }
 
+void mt_client_addr(const struct sockaddr *sa, const char *hostname, char *addr, size_t acap,
+                    char *name, size_t ncap)
+{
+	addr[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr,
+		          (socklen_t)acap);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr,
+		          (socklen_t)acap);
+	snprintf(name, ncap, "%s", hostname != NULL ? hostname : "");
+}
+
 /* smfi_setreply() reads '%' as a format character: double it. */
 void mt_pct_escape(const char *in, char *out, size_t cap)
 {
@@ -266,14 +279,8 @@ static sfsistat mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	struct mt_conn *c = smfi_getpriv(ctx);
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	c->client[0] = '\0';
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->client,
-		          sizeof(c->client));
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->client,
-		          sizeof(c->client));
-	snprintf(c->client_name, sizeof(c->client_name), "%s", hostname != NULL ? hostname : "");
+	mt_client_addr(sa, hostname, c->client, sizeof(c->client), c->client_name,
+	               sizeof(c->client_name));
 	return noreply(c, SMFIP_NR_CONN);
 }
 

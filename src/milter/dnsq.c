@@ -224,29 +224,6 @@ static void dns_free(struct mt_dns *d)
 	free(d);
 }
 
-/* Relay mode: the resolver alone, for SPF. */
-static int resolver_only(struct mt_dns *d, const struct ng_config *cfg, char *err, size_t errlen)
-{
-	const char *const *servers;
-	size_t nservers = ng_config_list(cfg, NG_K_DNS_SERVERS, &servers);
-	char msg[400];
-	if (ng_dns_servers_check(servers, nservers, msg, sizeof(msg)) != 0) {
-		snprintf(err, errlen, "%s: dns_servers: %s", ng_config_where(cfg, NG_K_DNS_SERVERS),
-		         msg);
-		return -1;
-	}
-	long long timeout = ng_config_int(cfg, NG_K_DNS_TIMEOUT);
-	long long tries = ng_config_int(cfg, NG_K_DNS_TRIES);
-	d->res = ng_dns_ares_new(d->base, servers, nservers, (unsigned)(timeout * 1000),
-	                         (unsigned)tries, d->log, msg, sizeof(msg));
-	if (d->res == NULL) {
-		snprintf(err, errlen, "%s: dns_servers: %s", ng_config_where(cfg, NG_K_DNS_SERVERS),
-		         msg);
-		return -1;
-	}
-	return 0;
-}
-
 struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *log,
                             const struct mt_dns_opts *o, char *err, size_t errlen)
 {
@@ -275,9 +252,11 @@ struct mt_dns *mt_dns_start(const struct ng_config *cfg, const struct ng_log *lo
 		snprintf(err, errlen, "cannot create the DNS event loop");
 		goto fail;
 	}
-	if (d->spf
-	        ? resolver_only(d, cfg, err, errlen) != 0
-	        : ng_dnsbl_from_config(cfg, d->base, log, true, &d->res, &d->bl, err, errlen) != 0)
+	if (d->spf)
+		d->res = ng_dns_from_config(cfg, d->base, log, err, errlen);
+	else if (ng_dnsbl_from_config(cfg, d->base, log, true, &d->res, &d->bl, err, errlen) != 0)
+		goto fail;
+	if (d->res == NULL)
 		goto fail;
 	d->wake = event_new(d->base, d->pipefd[0], EV_READ | EV_PERSIST, wake_cb, d);
 	if (d->wake == NULL || event_add(d->wake, NULL) < 0) {
@@ -369,6 +348,15 @@ void mt_dns_stop(struct mt_dns *d)
 	dns_free(d);
 }
 
+/* Under d->mu: wait for the answer until deadline; true when it is in. */
+static bool wait_locked(struct mt_lookup *l, const struct timespec *deadline)
+{
+	while (!l->done)
+		if (pthread_cond_timedwait(&l->cond, &l->dns->mu, deadline) == ETIMEDOUT)
+			break;
+	return l->done;
+}
+
 static struct mt_lookup *enqueue(struct mt_dns *d, struct mt_lookup *l)
 {
 	l->dns = d;
@@ -415,30 +403,22 @@ struct mt_lookup *mt_spf_start(struct mt_dns *d, const char *ip, const char *hel
 
 bool mt_spf_wait(struct mt_lookup *l, const struct timespec *deadline, struct ng_spf_outcome *out)
 {
-	struct mt_dns *d = l->dns;
-	pthread_mutex_lock(&d->mu);
-	while (!l->done)
-		if (pthread_cond_timedwait(&l->cond, &d->mu, deadline) == ETIMEDOUT)
-			break;
-	bool done = l->done;
+	pthread_mutex_lock(&l->dns->mu);
+	bool done = wait_locked(l, deadline);
 	if (done)
 		*out = l->out;
-	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_unlock(&l->dns->mu);
 	return done;
 }
 
 bool mt_lookup_wait(struct mt_lookup *l, const struct timespec *deadline,
                     struct ng_dnsbl_result *out)
 {
-	struct mt_dns *d = l->dns;
-	pthread_mutex_lock(&d->mu);
-	while (!l->done)
-		if (pthread_cond_timedwait(&l->cond, &d->mu, deadline) == ETIMEDOUT)
-			break;
-	bool done = l->done;
+	pthread_mutex_lock(&l->dns->mu);
+	bool done = wait_locked(l, deadline);
 	if (done)
 		*out = l->res;
-	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_unlock(&l->dns->mu);
 	return done;
 }
 

@@ -129,6 +129,11 @@ void mt_relay_log_stats(struct mt_server *srv, const char *when);
 void mt_strip_brackets(const char *s, char *out, size_t cap);
 /* smfi_setreply() reads '%' as a format character: double it. */
 void mt_pct_escape(const char *in, char *out, size_t cap);
+/* The MTA's client: its address as text ("" when not IPv4/IPv6) and the
+ * MTA's name for it ("" when NULL). */
+struct sockaddr;
+void mt_client_addr(const struct sockaddr *sa, const char *hostname, char *addr, size_t acap,
+                    char *name, size_t ncap);
 /* s escaped for a log line ("-" when NULL or empty); returns dst. */
 char *mt_esc(char *dst, size_t cap, const char *s);
 

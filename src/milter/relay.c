@@ -41,9 +41,7 @@
 
 #include "util/limits.h"
 
-#include <arpa/inet.h>
 #include <libmilter/mfapi.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,14 +182,8 @@ static sfsistat r_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	struct rconn *c = smfi_getpriv(ctx);
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	c->client[0] = '\0';
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->client,
-		          sizeof(c->client));
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->client,
-		          sizeof(c->client));
-	snprintf(c->client_name, sizeof(c->client_name), "%s", hostname != NULL ? hostname : "");
+	mt_client_addr(sa, hostname, c->client, sizeof(c->client), c->client_name,
+	               sizeof(c->client_name));
 	return noreply(c, SMFIP_NR_CONN);
 }
 
