@@ -257,6 +257,7 @@ static int serve(struct mt_server *srv)
 		       ng_config_where(cfg, listen_key), key_name, spec, conn);
 		return NG_EXIT_RUNTIME;
 	}
+	srv->listen_unix = l.is_unix;
 	bool nodelay = !l.is_unix && listen_nodelay(l.port);
 	if (!l.is_unix && !nodelay)
 		ng_log(&srv->log, NG_LOG_WARN, "cannot set TCP_NODELAY on the listening socket");

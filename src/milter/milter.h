@@ -95,6 +95,7 @@ struct mt_server {
 	size_t npool, pool_cap;
 	struct mt_stats st; /* under pool_mu */
 	bool no_addhdrs_logged;
+	bool listen_unix; /* the MTA talks to us over a unix socket */
 	/* relay mode (relay.c) */
 	bool relay_mode;
 	struct ng_relay *relay;

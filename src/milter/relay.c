@@ -162,9 +162,15 @@ static sfsistat r_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, un
 	/* See callbacks.c for why DATA is never NODATA/NR_DATA.  HDR_LEADSPC:
 	 * the header values as sent, so a held message is the message. */
 	/* End of headers answers (no NR_EOH): ordinary mail and inbound mail
-	 * are accepted there, and Postfix then sends no body at all. */
+	 * are accepted there, and Postfix then sends no body at all; the body
+	 * of a candidate needs no answers (NR_BODY).  So ordinary mail costs
+	 * one round trip, plus DATA's over TCP: on a unix socket DATA is not
+	 * sent at all (NODATA), while over TCP its answer must carry the ACK
+	 * that keeps the MTA's Nagle from stalling (see callbacks.c). */
 	unsigned long proto = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_MAIL |
-	                      SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_SKIP | SMFIP_HDR_LEADSPC;
+	                      SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC;
+	if (mt_srv->listen_unix)
+		proto |= SMFIP_NODATA;
 	c->acts = f0 & (SMFIF_ADDHDRS | SMFIF_SETSYMLIST);
 	c->proto = f1 & proto;
 	*pf0 = c->acts;
@@ -306,10 +312,9 @@ static sfsistat r_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	struct rconn *c = smfi_getpriv(ctx);
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	if (c->tenant == NULL || !c->candidate)
-		return (c->proto & SMFIP_SKIP) ? SMFIS_SKIP : SMFIS_CONTINUE;
-	feed(c, chunk, len);
-	return SMFIS_CONTINUE;
+	if (c->tenant != NULL && c->candidate)
+		feed(c, chunk, len); /* others were accepted at end of headers */
+	return noreply(c, SMFIP_NR_BODY);
 }
 
 /* ----- end of data ----- */
