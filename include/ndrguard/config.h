@@ -122,6 +122,29 @@ enum ng_key {
 	NG_K_RELAY_QUARANTINE_TTL,     /* time */
 	NG_K_RELAY_RELEASE_NEXTHOP,    /* listen-like: inet:HOST:PORT */
 	NG_K_RELAY_STATS_INTERVAL,     /* time; 0 = only at stop */
+	NG_K_LISTING_DAYS,          /* int: days listed after the last hit */
+	NG_K_LISTING_V6_PREFIX,     /* int: IPv6 hits aggregated to this prefix */
+	NG_K_LISTING_EVIDENCE,      /* int: evidence records kept per entry */
+
+	NG_K_TRAPD_LISTEN,           /* listen */
+	NG_K_TRAP_DOMAINS,           /* list of domains */
+	NG_K_TRAPD_HOSTNAME,         /* string; empty = the host name */
+	NG_K_TRAPD_MAX_CLIENTS,      /* int */
+	NG_K_TRAPD_MAX_MESSAGE_SIZE, /* int: bytes (SIZE) */
+	NG_K_TRAPD_MAX_COMMANDS,     /* int: per session */
+	NG_K_TRAPD_IDLE_TIMEOUT,     /* time */
+	NG_K_TRAPD_SESSION_TIMEOUT,  /* time */
+
+	NG_K_DNSBLD_LISTEN,          /* list of HOST:PORT, [IPV6]:PORT */
+	NG_K_DNSBLD_ZONE,            /* string: the list's zone */
+	NG_K_DNSBLD_CODES,           /* list of CATEGORY=127.0.0.N */
+	NG_K_DNSBLD_TXT_TEMPLATE,    /* string: $ = the IP */
+	NG_K_DNSBLD_NS,              /* list of name server names */
+	NG_K_DNSBLD_HOSTMASTER,      /* string: the SOA's RNAME as an address */
+	NG_K_DNSBLD_TTL,             /* time */
+	NG_K_DNSBLD_NEGATIVE_TTL,    /* time */
+	NG_K_DNSBLD_RRL,             /* int: answers a second per client /24; 0 = off */
+	NG_K_DNSBLD_RELOAD_INTERVAL, /* time: how often the store is read again */
 	NG_K__COUNT
 };
 

@@ -26,5 +26,7 @@ int ng_cmd_batv(int argc, char **argv);
 void ng_help_batv(void);
 int ng_cmd_quarantine(int argc, char **argv);
 void ng_help_quarantine(void);
+int ng_cmd_list(int argc, char **argv);
+void ng_help_list(void);
 
 #endif

@@ -23,6 +23,7 @@ static const struct command {
     {"batv", ng_cmd_batv, ng_help_batv, "BATV: sign an envelope address, or verify a signed one"},
     {"quarantine", ng_cmd_quarantine, ng_help_quarantine,
      "the relay guard's held messages: list, show, release, delete, expire"},
+    {"list", ng_cmd_list, ng_help_list, "the trap DNSBL's listings: add, del, show, export, import"},
 };
 
 static void usage(FILE *f)
