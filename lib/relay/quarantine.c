@@ -316,9 +316,14 @@ char *ng_qmeta_encode(const struct ng_qmeta *m, size_t *len)
 	return b.data;
 }
 
+/* src cut to cap - 1 bytes. */
 static void copy(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src);
+	size_t n = strlen(src);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 int ng_qmeta_decode(const void *rec, size_t len, struct ng_qmeta *m)
