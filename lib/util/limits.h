@@ -136,4 +136,26 @@
 #define NG_SPF_MECH_TEXT_MAX 128  /* the deciding term as reported (cut) */
 #define NG_SPF_EXP_MAX       1024 /* the explanation as reported (cut) */
 
+/* Trap SMTP server (lib/smtp, include/ndrguard/smtp.h; src/trapd).  A command
+ * line past NG_SMTP_LINE_MAX is skipped to its end and answered 500; one
+ * that runs on past NG_SMTP_FLOOD_MAX closes the session.
+ * Message content is never held past NG_TRAPD_SPOOL_MAX: a message that
+ * fits is classified at end of data (one classifier serves them all); a
+ * longer one streams into a classifier of its own, at most
+ * NG_TRAPD_STREAMS_MAX at once (past that, it is judged on its first
+ * NG_TRAPD_SPOOL_MAX bytes).  Its size is counted against
+ * trapd_max_message_size (SIZE). */
+#define NG_SMTP_LINE_MAX      2048       /* a command line with CRLF (RFC 5321: 512; as Postfix) */
+#define NG_SMTP_FLOOD_MAX     65536      /* a line this long closes the session */
+#define NG_SMTP_RCPTS_MAX     100        /* accepted recipients per transaction (RFC 5321 4.5.3.1.8) */
+#define NG_SMTP_HOSTNAME_MAX  255        /* the name in the greeting and the EHLO reply */
+#define NG_SMTP_OUTPUT_MAX    8192       /* replies waiting for the peer: parsing stops */
+#define NG_SMTP_ENVELOPE_MAX  (64 * 1024) /* HELO, sender and recipients of one transaction */
+#define NG_SMTP_SIZE_DEFAULT  10485760   /* SIZE when the caller sets none */
+#define NG_TRAPD_INPUT_MAX    65536      /* unparsed input held per session while replies wait */
+#define NG_TRAPD_OUTPUT_MAX   65536      /* unsent replies per session before reading pauses */
+#define NG_TRAPD_SPOOL_MAX    65536      /* content held per message until end of data */
+#define NG_TRAPD_STREAMS_MAX  64         /* classifiers for messages past the spool */
+#define NG_TRAPD_LOG_RCPTS    5          /* recipients named in a transaction's log line */
+
 #endif

@@ -28,5 +28,7 @@ int ng_cmd_quarantine(int argc, char **argv);
 void ng_help_quarantine(void);
 int ng_cmd_list(int argc, char **argv);
 void ng_help_list(void);
+int ng_cmd_trapd(int argc, char **argv);
+void ng_help_trapd(void);
 
 #endif

@@ -24,6 +24,8 @@ static const struct command {
     {"quarantine", ng_cmd_quarantine, ng_help_quarantine,
      "the relay guard's held messages: list, show, release, delete, expire"},
     {"list", ng_cmd_list, ng_help_list, "the trap DNSBL's listings: add, del, show, export, import"},
+    {"trapd", ng_cmd_trapd, ng_help_trapd,
+     "trap SMTP server: records hosts that send backscatter to the trap domains"},
 };
 
 static void usage(FILE *f)

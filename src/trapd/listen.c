@@ -1,0 +1,185 @@
+/*
+ * listen.c - the listening socket of trapd (trapd.h).
+ *
+ * trapd_listen takes Postfix's forms: inet:HOST:PORT (HOST a name or an
+ * address, [IPv6] in brackets, * for every address) and unix:PATH (for a
+ * front MTA or a test; SMTP clients on the Internet come over inet).
+ * Binding happens before privileges are dropped, so port 25 works.
+ *
+ * A unix socket path is taken over only from a dead server: an existing
+ * socket that refuses connections is removed, one that accepts belongs to
+ * a running server and start-up fails, and anything that is not a socket
+ * is never touched.
+ *
+ * Accept errors: when out of file descriptors (EMFILE/ENFILE), accepting
+ * pauses for 100 ms rather than spin on a listening socket that stays
+ * readable; pending connections wait in the kernel's backlog.
+ */
+#include "trapd.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define BACKLOG 1024
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+	(void)lev;
+	td_conn_accept(arg, fd, sa, salen);
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct td_server *srv = arg;
+	(void)fd;
+	(void)what;
+	if (srv->lev != NULL && !srv->draining)
+		evconnlistener_enable(srv->lev);
+}
+
+static void error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct td_server *srv = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		static const struct timeval pause = {0, 100000};
+		ng_log(&srv->log, NG_LOG_ERROR,
+		       "accept: %s: pausing new connections for 100 ms (sessions=%zu)", strerror(e),
+		       srv->nconns);
+		evconnlistener_disable(lev);
+		evtimer_add(srv->accept_retry, &pause);
+		return;
+	}
+	ng_log(&srv->log, NG_LOG_WARN, "accept: %s", strerror(e));
+}
+
+/* Remove a unix socket that nobody accepts on; 0, or -1 with err. */
+static int take_over_path(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	int rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	int e = errno;
+	close(fd);
+	if (rc == 0) {
+		snprintf(err, errlen, "%s: another server is listening there", path);
+		return -1;
+	}
+	if (e != ECONNREFUSED) {
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "remove stale socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const unsigned lev_flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
+
+static int bind_unix(struct td_server *srv, char *err, size_t errlen)
+{
+	const char *path = srv->listen.path;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = strlen(path);
+	if (n >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "%s: path too long for a unix socket", path);
+		return -1;
+	}
+	if (take_over_path(path, err, errlen) < 0)
+		return -1;
+	memcpy(sun.sun_path, path, n + 1);
+	srv->lev = evconnlistener_new_bind(srv->base, accept_cb, srv, lev_flags, BACKLOG,
+	                                   (struct sockaddr *)&sun, sizeof(sun));
+	if (srv->lev == NULL) {
+		snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
+		return -1;
+	}
+	srv->unix_created = true;
+	if (chmod(path, 0666) < 0) {
+		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int bind_inet(struct td_server *srv, char *err, size_t errlen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+	char port[16];
+	const char *host = srv->listen.host[0] != '\0' ? srv->listen.host : NULL;
+	snprintf(port, sizeof(port), "%u", srv->listen.port);
+	int rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", srv->listen_spec, gai_strerror(rc));
+		return -1;
+	}
+	int e = 0;
+	for (struct addrinfo *a = ai; a != NULL && srv->lev == NULL; a = a->ai_next) {
+		srv->lev = evconnlistener_new_bind(srv->base, accept_cb, srv,
+		                                   lev_flags | LEV_OPT_REUSEABLE, BACKLOG,
+		                                   a->ai_addr, (int)a->ai_addrlen);
+		e = errno;
+	}
+	freeaddrinfo(ai);
+	if (srv->lev == NULL) {
+		snprintf(err, errlen, "bind %s: %s", srv->listen_spec, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int td_listen_start(struct td_server *srv, char *err, size_t errlen)
+{
+	srv->accept_retry = evtimer_new(srv->base, retry_cb, srv);
+	if (srv->accept_retry == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = srv->listen.is_unix ? bind_unix(srv, err, errlen) : bind_inet(srv, err, errlen);
+	if (rc == 0)
+		evconnlistener_set_error_cb(srv->lev, error_cb);
+	return rc;
+}
+
+void td_listen_stop(struct td_server *srv)
+{
+	if (srv->lev != NULL) {
+		evconnlistener_free(srv->lev);
+		srv->lev = NULL;
+	}
+	if (srv->accept_retry != NULL) {
+		event_free(srv->accept_retry);
+		srv->accept_retry = NULL;
+	}
+	if (srv->unix_created) {
+		unlink(srv->listen.path);
+		srv->unix_created = false;
+	}
+}
