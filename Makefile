@@ -44,6 +44,7 @@ bench: release
 	bench/bench-policyd.sh build-release/ndrguard build-release/policyd_load || [ $$? -eq 77 ]
 	bench/bench-postfix.sh build-release/ndrguard || [ $$? -eq 77 ]
 	bench/bench-milter.sh build-release/ndrguard || [ $$? -eq 77 ]
+	bench/bench-relay.sh build-release/ndrguard || [ $$? -eq 77 ]
 
 fuzz:
 	@scripts/install-deps.sh fuzz

@@ -127,35 +127,7 @@ cpu_ticks() { # utime+stime of PID in clock ticks
 # the sink, rbldnsd and policyd.  Unlike wall time this hardly moves when
 # other work shares the machine.
 cpu_servers() {
-	python3 - "$(ng_pf_master_pid)" "$NG_PF_SINK_PID" "$DNSD_PID" "$POLICYD_PID" <<'PY'
-import os, sys
-def stat(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            s = f.read()
-    except OSError:
-        return None
-    f = s[s.rindex(")") + 2:].split()
-    return int(f[1]), sum(int(x) for x in f[11:15])  # ppid, utime+stime+cutime+cstime
-procs = {}
-for d in os.listdir("/proc"):
-    if d.isdigit():
-        st = stat(d)
-        if st:
-            procs[int(d)] = st
-kids = {}
-for pid, (ppid, _) in procs.items():
-    kids.setdefault(ppid, []).append(pid)
-seen, todo = set(), [int(p) for p in sys.argv[1:] if p]
-while todo:
-    pid = todo.pop()
-    if pid in seen or pid not in procs:
-        continue
-    seen.add(pid)
-    todo += kids.get(pid, [])
-ticks = sum(procs[p][1] for p in seen)
-print(f"{ticks / os.sysconf('SC_CLK_TCK'):.2f}")
-PY
+	python3 "$here/cpu_tree.py" "$(ng_pf_master_pid)" "$NG_PF_SINK_PID" "$DNSD_PID" "$POLICYD_PID"
 }
 
 field() { # field FILE CLASS KEY
