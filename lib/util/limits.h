@@ -136,6 +136,26 @@
 #define NG_SPF_MECH_TEXT_MAX 128  /* the deciding term as reported (cut) */
 #define NG_SPF_EXP_MAX       1024 /* the explanation as reported (cut) */
 
+/* Authoritative DNS of the list zone (lib/zone, src/dnsbld).  A query past
+ * its cap is dropped (UDP) or ends the connection (TCP), and is counted; the
+ * configuration (dnsbld_txt_template, dnsbld_ns) is refused at start-up when
+ * an answer could outgrow NG_DNSBLD_TCP_ANSWER_MAX. */
+#define NG_DNSBLD_QUERY_MAX       1232       /* one query, UDP datagram or TCP message */
+#define NG_DNSBLD_UDP_MAX         1232       /* the largest UDP answer: our EDNS payload size */
+#define NG_DNSBLD_TCP_ANSWER_MAX  8192       /* the largest answer over TCP */
+#define NG_DNSBLD_TXT_MAX         1024       /* the TXT text with every $ expanded */
+#define NG_DNSBLD_NS_MAX          13         /* dnsbld_ns names */
+#define NG_DNSBLD_LISTEN_MAX      16         /* dnsbld_listen addresses, each UDP + TCP */
+#define NG_DNSBLD_BATCH           64         /* datagrams per recvmmsg/sendmmsg call */
+#define NG_DNSBLD_BATCHES         8          /* batches per readable socket and loop turn */
+#define NG_DNSBLD_RCVBUF          (8 << 20)  /* SO_RCVBUF asked for each UDP socket */
+#define NG_DNSBLD_TCP_CLIENTS_MAX 512        /* TCP connections at once; more are closed */
+#define NG_DNSBLD_TCP_IDLE_SEC    10         /* a silent TCP connection is closed (RFC 7766) */
+#define NG_DNSBLD_TCP_QUERIES_MAX 10000      /* queries answered per TCP connection */
+#define NG_DNSBLD_TCP_OUT_MAX     65536      /* unsent answer bytes before reading pauses */
+#define NG_DNSBLD_RRL_SETS        16384      /* 4-way sets of the rate limiter (client prefixes) */
+#define NG_DNSBLD_ENTRIES_MAX     (1u << 28) /* entries one index may hold */
+
 /* Trap SMTP server (lib/smtp, include/ndrguard/smtp.h; src/trapd).  A command
  * line past NG_SMTP_LINE_MAX is skipped to its end and answered 500; one
  * that runs on past NG_SMTP_FLOOD_MAX closes the session.

@@ -30,5 +30,7 @@ int ng_cmd_list(int argc, char **argv);
 void ng_help_list(void);
 int ng_cmd_trapd(int argc, char **argv);
 void ng_help_trapd(void);
+int ng_cmd_dnsbld(int argc, char **argv);
+void ng_help_dnsbld(void);
 
 #endif

@@ -26,6 +26,8 @@ static const struct command {
     {"list", ng_cmd_list, ng_help_list, "the trap DNSBL's listings: add, del, show, export, import"},
     {"trapd", ng_cmd_trapd, ng_help_trapd,
      "trap SMTP server: records hosts that send backscatter to the trap domains"},
+    {"dnsbld", ng_cmd_dnsbld, ng_help_dnsbld,
+     "authoritative DNS for the list zone: A and TXT per listed IP, RFC 5782"},
 };
 
 static void usage(FILE *f)
