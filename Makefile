@@ -45,6 +45,7 @@ bench: release
 	bench/bench-postfix.sh build-release/ndrguard || [ $$? -eq 77 ]
 	bench/bench-milter.sh build-release/ndrguard || [ $$? -eq 77 ]
 	bench/bench-relay.sh build-release/ndrguard || [ $$? -eq 77 ]
+	bench/bench-dnsbld.sh build-release/ndrguard || [ $$? -eq 77 ]
 
 fuzz:
 	@scripts/install-deps.sh fuzz

@@ -12,7 +12,7 @@ pkgs_build="gcc make cmake pkg-config libc6-dev libc-ares-dev libevent-dev libss
 pkgs_peers="postfix rbldnsd bind9-dnsutils swaks miltertest"
 pkgs_check="$pkgs_build $pkgs_peers libcmocka-dev libgmime-3.0-dev python3 python3-yaml"
 pkgs_demo="$pkgs_build $pkgs_peers"
-pkgs_bench="$pkgs_build $pkgs_peers python3 libsisimai-perl"
+pkgs_bench="$pkgs_build $pkgs_peers python3 libsisimai-perl dnsperf"
 pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
 pkgs_format="clang-format"
 
