@@ -122,9 +122,9 @@ enum ng_key {
 	NG_K_RELAY_QUARANTINE_TTL,     /* time */
 	NG_K_RELAY_RELEASE_NEXTHOP,    /* listen-like: inet:HOST:PORT */
 	NG_K_RELAY_STATS_INTERVAL,     /* time; 0 = only at stop */
-	NG_K_LISTING_DAYS,          /* int: days listed after the last hit */
-	NG_K_LISTING_V6_PREFIX,     /* int: IPv6 hits aggregated to this prefix */
-	NG_K_LISTING_EVIDENCE,      /* int: evidence records kept per entry */
+	NG_K_LISTING_DAYS,             /* int: days listed after the last hit */
+	NG_K_LISTING_V6_PREFIX,        /* int: IPv6 hits aggregated to this prefix */
+	NG_K_LISTING_EVIDENCE,         /* int: evidence records kept per entry */
 
 	NG_K_TRAPD_LISTEN,           /* listen */
 	NG_K_TRAP_DOMAINS,           /* list of domains */

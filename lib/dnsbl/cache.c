@@ -41,7 +41,6 @@ struct ng_dnsbl_cache {
 	uint8_t key[16];
 };
 
-
 uint64_t ng_dnsbl_key_hash(const uint8_t key[16], size_t zone, const struct ng_dnsbl_addr *a)
 {
 	uint8_t in[18];

@@ -159,7 +159,6 @@ static bool rate_ok(const struct ng_budget_rate *r)
 	                         r->period_s <= NG_RELAY_BUDGET_PERIOD_MAX);
 }
 
-
 /* ---- the window of one key ---- */
 
 static uint64_t width_ms(unsigned period_s)

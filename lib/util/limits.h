@@ -79,11 +79,11 @@
  * buffer holds a message's header section until end of headers decides
  * whether the message is classified; a longer header section is streamed
  * into the classifier from then on instead of buffered. */
-#define NG_MILTER_VALUE_MAX      4096  /* bytes of one header value examined */
-#define NG_MILTER_HEADERS_MAX    1000  /* header fields examined per message */
-#define NG_MILTER_HEADER_BUF_MAX 65536 /* header section buffered before end of headers */
-#define NG_MILTER_BATV_RCPT_MAX  8     /* BATV-signed recipients rewritten per message */
-#define NG_MILTER_RELAY_RCPTS_MAX 1000 /* recipients a held message keeps (relay mode) */
+#define NG_MILTER_VALUE_MAX       4096  /* bytes of one header value examined */
+#define NG_MILTER_HEADERS_MAX     1000  /* header fields examined per message */
+#define NG_MILTER_HEADER_BUF_MAX  65536 /* header section buffered before end of headers */
+#define NG_MILTER_BATV_RCPT_MAX   8     /* BATV-signed recipients rewritten per message */
+#define NG_MILTER_RELAY_RCPTS_MAX 1000  /* recipients a held message keeps (relay mode) */
 
 /* Relay guard (lib/relay).  A Received hop of a returned original is cut
  * field by field; the relay_tenants map is local and trusted but bounded;
@@ -165,17 +165,17 @@
  * NG_TRAPD_STREAMS_MAX at once (past that, it is judged on its first
  * NG_TRAPD_SPOOL_MAX bytes).  Its size is counted against
  * trapd_max_message_size (SIZE). */
-#define NG_SMTP_LINE_MAX      2048       /* a command line with CRLF (RFC 5321: 512; as Postfix) */
-#define NG_SMTP_FLOOD_MAX     65536      /* a line this long closes the session */
-#define NG_SMTP_RCPTS_MAX     100        /* accepted recipients per transaction (RFC 5321 4.5.3.1.8) */
-#define NG_SMTP_HOSTNAME_MAX  255        /* the name in the greeting and the EHLO reply */
-#define NG_SMTP_OUTPUT_MAX    8192       /* replies waiting for the peer: parsing stops */
-#define NG_SMTP_ENVELOPE_MAX  (64 * 1024) /* HELO, sender and recipients of one transaction */
-#define NG_SMTP_SIZE_DEFAULT  10485760   /* SIZE when the caller sets none */
-#define NG_TRAPD_INPUT_MAX    65536      /* unparsed input held per session while replies wait */
-#define NG_TRAPD_OUTPUT_MAX   65536      /* unsent replies per session before reading pauses */
-#define NG_TRAPD_SPOOL_MAX    65536      /* content held per message until end of data */
-#define NG_TRAPD_STREAMS_MAX  64         /* classifiers for messages past the spool */
-#define NG_TRAPD_LOG_RCPTS    5          /* recipients named in a transaction's log line */
+#define NG_SMTP_LINE_MAX     2048  /* a command line with CRLF (RFC 5321: 512; as Postfix) */
+#define NG_SMTP_FLOOD_MAX    65536 /* a line this long closes the session */
+#define NG_SMTP_RCPTS_MAX    100   /* accepted recipients per transaction (RFC 5321 4.5.3.1.8) */
+#define NG_SMTP_HOSTNAME_MAX 255   /* the name in the greeting and the EHLO reply */
+#define NG_SMTP_OUTPUT_MAX   8192  /* replies waiting for the peer: parsing stops */
+#define NG_SMTP_ENVELOPE_MAX (64 * 1024) /* HELO, sender and recipients of one transaction */
+#define NG_SMTP_SIZE_DEFAULT 10485760    /* SIZE when the caller sets none */
+#define NG_TRAPD_INPUT_MAX   65536       /* unparsed input held per session while replies wait */
+#define NG_TRAPD_OUTPUT_MAX  65536       /* unsent replies per session before reading pauses */
+#define NG_TRAPD_SPOOL_MAX   65536       /* content held per message until end of data */
+#define NG_TRAPD_STREAMS_MAX 64          /* classifiers for messages past the spool */
+#define NG_TRAPD_LOG_RCPTS   5           /* recipients named in a transaction's log line */
 
 #endif

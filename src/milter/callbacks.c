@@ -182,8 +182,8 @@ void mt_client_addr(const struct sockaddr *sa, const char *hostname, char *addr,
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr,
 		          (socklen_t)acap);
 	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr,
-		          (socklen_t)acap);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          addr, (socklen_t)acap);
 	snprintf(name, ncap, "%s", hostname != NULL ? hostname : "");
 }
 

@@ -1201,7 +1201,8 @@ int main(void)
 	    cmocka_unit_test(test_budget),
 	    cmocka_unit_test(test_envelope),
 	    cmocka_unit_test(test_quarantine),
-	    cmocka_unit_test(test_kv),            cmocka_unit_test(test_siphash),
+	    cmocka_unit_test(test_kv),
+	    cmocka_unit_test(test_siphash),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
