@@ -16,6 +16,7 @@
  * readable; pending connections wait in the kernel's backlog.
  */
 #include "trapd.h"
+#include "util/unixsock.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -59,45 +60,6 @@ static void error_cb(struct evconnlistener *lev, void *arg)
 	ng_log(&srv->log, NG_LOG_WARN, "accept: %s", strerror(e));
 }
 
-/* Remove a unix socket that nobody accepts on; 0, or -1 with err. */
-static int take_over_path(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
-		return -1;
-	}
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	int rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	int e = errno;
-	close(fd);
-	if (rc == 0) {
-		snprintf(err, errlen, "%s: another server is listening there", path);
-		return -1;
-	}
-	if (e != ECONNREFUSED) {
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -1;
-	}
-	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "remove stale socket %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static const unsigned lev_flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
 
 static int bind_unix(struct td_server *srv, char *err, size_t errlen)
@@ -109,7 +71,7 @@ static int bind_unix(struct td_server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: path too long for a unix socket", path);
 		return -1;
 	}
-	if (take_over_path(path, err, errlen) < 0)
+	if (ng_unixsock_reclaim(path, err, errlen) < 0)
 		return -1;
 	memcpy(sun.sun_path, path, n + 1);
 	srv->lev = evconnlistener_new_bind(srv->base, accept_cb, srv, lev_flags, BACKLOG,
