@@ -25,6 +25,10 @@
 # sender is quarantined, the bounce of a legitimate message leaves through
 # the bounce pool; then `BIN quarantine list` and `release`.  Needs what
 # part 2 needs; NG_DEMO_RELAY=0 skips it.
+# Part 5 runs the list side: `BIN trapd` and `BIN dnsbld` on one store; a
+# bounce and a sender callout to trap addresses get their senders listed,
+# shown with dig and `BIN list show`; ordinary spam lists nobody.  Needs
+# swaks and dig; NG_DEMO_LIST=0 skips it.
 # Exits non-zero when BIN fails (2 for a usage error of this script).
 set -eu
 
@@ -353,4 +357,72 @@ if [ "${NG_DEMO_RELAY:-1}" != 0 ]; then
 	echo "== ndrguard milter --relay: a hosted relay that never emits backscatter"
 	echo
 	(relay_demo)
+fi
+
+# --- part 5: the list side -----------------------------------------------------
+# trapd and dnsbld on one store: a bounce and a sender callout reach trap
+# addresses; dig finds the senders listed with their category codes and
+# the TXT; ordinary mail to a trap lists nobody.
+list_demo() {
+	set +e
+	ndr=$bin
+	. tests/integration/common.sh
+	say() { printf '%s\n' "$*"; }
+	for c in swaks dig; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			say "(skipped: $c is not installed; scripts/install-deps.sh demo)"
+			return 0
+		fi
+	done
+	ng_tmpdir
+	T=$NG_TMP
+	sport=$(ng_free_port)
+	dport=$(ng_free_port)
+	cat >"$T/ndrguard.conf" <<EOT
+trapd_listen = inet:127.0.0.1:$sport
+trap_domains = trap.example
+store = lmdb:$T/store
+dnsbld_listen = 127.0.0.1:$dport
+dnsbld_zone = bl.test
+dnsbld_reload_interval = 1s
+EOT
+	ng_start "$T/trapd.log" "$sport" "$ndr" trapd -c "$T/ndrguard.conf"
+	tpid=$NG_STARTED_PID
+	ng_start "$T/dnsbld.log" "$dport" "$ndr" dnsbld -c "$T/ndrguard.conf"
+	dpid=$NG_STARTED_PID
+	say "trapd (trap domain trap.example) and dnsbld (zone bl.test) share one store."
+	say "    127.0.0.31 bounces spam to jdoe@trap.example (a Postfix DSN from <>)"
+	swaks --server "127.0.0.1:$sport" --local-interface 127.0.0.31 --helo mx31.example \
+		--from '<>' --to jdoe@trap.example --data examples/01-postfix-userunknown.eml >/dev/null 2>&1
+	say "    127.0.0.32 verifies a sender: MAIL FROM:<>, RCPT TO:<mary@trap.example>, QUIT"
+	swaks --server "127.0.0.1:$sport" --local-interface 127.0.0.32 --helo mx32.example \
+		--from '<>' --to mary@trap.example --quit-after RCPT >/dev/null 2>&1
+	say "    127.0.0.33 sends ordinary spam to sales@trap.example"
+	swaks --server "127.0.0.1:$sport" --local-interface 127.0.0.33 --helo mx33.example \
+		--from someone@example.org --to sales@trap.example \
+		--data examples/10-ordinary-mail.eml >/dev/null 2>&1
+	sleep 2.5
+	say ""
+	for ip in 31 32 33; do
+		n="$ip.0.0.127.bl.test"
+		say "    \$ dig -p $dport @127.0.0.1 $n A / TXT"
+		ans=$(dig +short -p "$dport" @127.0.0.1 "$n" A)
+		txt=$(dig +short -p "$dport" @127.0.0.1 "$n" TXT)
+		say "    ${ans:-NXDOMAIN (not listed)} ${txt}"
+	done
+	say "(127.0.0.2 = bounce, 127.0.0.3 = auto-reply, 127.0.0.4 = callout.)"
+	say ""
+	say "    \$ ndrguard list show 127.0.0.32"
+	"$ndr" list -c "$T/ndrguard.conf" show 127.0.0.32 | sed 's/^/    /'
+	kill -TERM "$tpid" "$dpid" 2>/dev/null
+	wait "$tpid" "$dpid"
+	say "Stopped trapd and dnsbld."
+	return 0
+}
+
+if [ "${NG_DEMO_LIST:-1}" != 0 ]; then
+	echo
+	echo "== ndrguard trapd + dnsbld: the list side (traps, listings, DNS)"
+	echo
+	(list_demo)
 fi
