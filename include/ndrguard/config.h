@@ -250,6 +250,12 @@ const char *ng_config_format(const struct ng_config *cfg, enum ng_key k, char *b
 /* log_level as a severity, syslog_facility as a LOG_* value (log.h). */
 enum ng_log_sev ng_config_log_level(const struct ng_config *cfg);
 int ng_config_syslog_facility(const struct ng_config *cfg);
+/* The sink log_target asks for: syslog as "syslog_name/daemon" (the
+ * identity is written into ident, which must outlive the sink: syslog
+ * keeps the pointer), or standard error prefixed with daemon; at
+ * log_level.  One write(2) per line either way, so any thread may log. */
+void ng_config_log_init(const struct ng_config *cfg, const char *daemon, struct ng_log *log,
+                        char *ident, size_t identcap);
 
 /*
  * Listen addresses (inet:HOST:PORT, inet:[V6]:PORT, unix:PATH) parsed into

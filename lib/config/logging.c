@@ -4,6 +4,7 @@
  */
 #include "ndrguard/config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -33,4 +34,16 @@ int ng_config_syslog_facility(const struct ng_config *cfg)
 		if (strcmp(f[i].name, name) == 0)
 			return f[i].fac;
 	return LOG_MAIL; /* the enum admits no other value */
+}
+
+void ng_config_log_init(const struct ng_config *cfg, const char *daemon, struct ng_log *log,
+                        char *ident, size_t identcap)
+{
+	if (strcmp(ng_config_str(cfg, NG_K_LOG_TARGET), "syslog") == 0) {
+		snprintf(ident, identcap, "%s/%s", ng_config_str(cfg, NG_K_SYSLOG_NAME), daemon);
+		ng_log_syslog_init(log, ident, ng_config_syslog_facility(cfg),
+		                   ng_config_log_level(cfg));
+	} else {
+		ng_log_stderr_init(log, daemon, ng_config_log_level(cfg));
+	}
 }

@@ -66,19 +66,6 @@ void ng_help_dnsbld(void)
 	       NG_CONFIG_DEFAULT_PATH);
 }
 
-static void log_setup(struct db_server *srv)
-{
-	const struct ng_config *cfg = srv->cfg;
-	if (strcmp(ng_config_str(cfg, NG_K_LOG_TARGET), "syslog") == 0) {
-		snprintf(srv->log_ident, sizeof(srv->log_ident), "%s/dnsbld",
-		         ng_config_str(cfg, NG_K_SYSLOG_NAME));
-		ng_log_syslog_init(&srv->log, srv->log_ident, ng_config_syslog_facility(cfg),
-		                   ng_config_log_level(cfg));
-	} else {
-		ng_log_stderr_init(&srv->log, "dnsbld", ng_config_log_level(cfg));
-	}
-}
-
 static void log_stats(struct db_server *srv, const char *when)
 {
 	const struct db_stats *s = &srv->st;
@@ -200,7 +187,7 @@ static int serve(struct db_server *srv, const char *data)
 {
 	struct event *sigs[4] = {NULL, NULL, NULL, NULL};
 	static const int signos[4] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
-	log_setup(srv);
+	ng_config_log_init(srv->cfg, "dnsbld", &srv->log, srv->log_ident, sizeof(srv->log_ident));
 	int rc = setup(srv, data);
 	if (rc != NG_EXIT_OK)
 		goto out;

@@ -83,21 +83,6 @@ void ng_help_milter(void)
 	       NG_CONFIG_DEFAULT_PATH);
 }
 
-/* ----- log sink ----- */
-
-static void log_setup(struct mt_server *srv, const struct ng_config *cfg)
-{
-	if (strcmp(ng_config_str(cfg, NG_K_LOG_TARGET), "syslog") == 0) {
-		snprintf(srv->log_ident, sizeof(srv->log_ident), "%s/milter",
-		         ng_config_str(cfg, NG_K_SYSLOG_NAME));
-		ng_log_syslog_init(&srv->log, srv->log_ident, ng_config_syslog_facility(cfg),
-		                   ng_config_log_level(cfg));
-	} else {
-		/* one write(2) per line: safe from every libmilter thread */
-		ng_log_stderr_init(&srv->log, "milter", ng_config_log_level(cfg));
-	}
-}
-
 /* ----- the socket ----- */
 
 /* Postfix's listen form into libmilter's connection string. */
@@ -210,7 +195,7 @@ static int serve(struct mt_server *srv)
 	const char *spec = ng_config_str(cfg, listen_key);
 	const char *key_name = ng_config_key_info(listen_key)->name;
 
-	log_setup(srv, cfg);
+	ng_config_log_init(cfg, "milter", &srv->log, srv->log_ident, sizeof(srv->log_ident));
 	if (ng_listen_parse(spec, &l, err, sizeof(err)) < 0 ||
 	    milter_conn(&l, conn, sizeof(conn), err, sizeof(err)) < 0) {
 		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: %s", ng_config_where(cfg, listen_key),

@@ -156,18 +156,6 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /* ----- start-up ----- */
 
-static void log_setup(struct td_server *srv, const struct ng_config *cfg)
-{
-	if (strcmp(ng_config_str(cfg, NG_K_LOG_TARGET), "syslog") == 0) {
-		snprintf(srv->log_ident, sizeof(srv->log_ident), "%s/trapd",
-		         ng_config_str(cfg, NG_K_SYSLOG_NAME));
-		ng_log_syslog_init(&srv->log, srv->log_ident, ng_config_syslog_facility(cfg),
-		                   ng_config_log_level(cfg));
-	} else {
-		ng_log_stderr_init(&srv->log, "trapd", ng_config_log_level(cfg));
-	}
-}
-
 /* The configuration values trapd reads; -1 with err (exit 2). */
 static int read_config(struct td_server *srv, char *err, size_t errlen)
 {
@@ -260,7 +248,7 @@ static int serve(struct td_server *srv)
 	static const int signos[4] = {SIGTERM, SIGINT, SIGUSR1, SIGHUP};
 	const struct ng_config *cfg = srv->cfg;
 
-	log_setup(srv, cfg);
+	ng_config_log_init(cfg, "trapd", &srv->log, srv->log_ident, sizeof(srv->log_ident));
 	if (ng_listen_parse(ng_config_str(cfg, NG_K_TRAPD_LISTEN), &srv->listen, err, sizeof(err)) <
 	    0) {
 		ng_log(&srv->log, NG_LOG_FATAL, "%s: trapd_listen: %s",
