@@ -34,6 +34,7 @@
 #include <time.h>
 
 struct pd_server;
+struct ng_listener;
 
 /* One configuration generation.  The server holds one reference to the
  * current generation; each request waiting for a lookup holds another. */
@@ -104,10 +105,8 @@ struct pd_server {
 	/* listening */
 	struct ng_listen listen;
 	char listen_spec[300];
-	struct evconnlistener *lev;
-	struct event *accept_retry; /* after EMFILE */
-	bool unix_created;          /* unlink the socket at exit */
-	time_t refused_logged;      /* rate limit of the "too many clients" line */
+	struct ng_listener *listener; /* lib/util/listener.c */
+	time_t refused_logged;        /* rate limit of the "too many clients" line */
 	/* connections */
 	char rbuf[16384]; /* every read lands here first */
 	struct pd_conn *conns;

@@ -1,147 +1,36 @@
 /*
- * listen.c - the listening socket of trapd (trapd.h).
- *
- * trapd_listen takes Postfix's forms: inet:HOST:PORT (HOST a name or an
- * address, [IPv6] in brackets, * for every address) and unix:PATH (for a
- * front MTA or a test; SMTP clients on the Internet come over inet).
- * Binding happens before privileges are dropped, so port 25 works.
- *
- * A unix socket path is taken over only from a dead server: an existing
- * socket that refuses connections is removed, one that accepts belongs to
- * a running server and start-up fails, and anything that is not a socket
- * is never touched.
- *
- * Accept errors: when out of file descriptors (EMFILE/ENFILE), accepting
- * pauses for 100 ms rather than spin on a listening socket that stays
- * readable; pending connections wait in the kernel's backlog.
+ * listen.c - the listening socket of trapd (trapd.h): trapd_listen, bound and
+ * watched by lib/util/listener.c (Postfix's listen forms, stale unix
+ * sockets taken over, a 100 ms pause when accept(2) runs out of file
+ * descriptors).
  */
 #include "trapd.h"
-#include "util/unixsock.h"
 
-#include <errno.h>
-#include <netdb.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include "util/listener.h"
 
-#define BACKLOG 1024
-
-static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-                      int salen, void *arg)
+static void accept_cb(void *arg, evutil_socket_t fd, const struct sockaddr *sa, int salen)
 {
-	(void)lev;
 	td_conn_accept(arg, fd, sa, salen);
-}
-
-static void retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct td_server *srv = arg;
-	(void)fd;
-	(void)what;
-	if (srv->lev != NULL && !srv->draining)
-		evconnlistener_enable(srv->lev);
-}
-
-static void error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct td_server *srv = arg;
-	int e = EVUTIL_SOCKET_ERROR();
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		static const struct timeval pause = {0, 100000};
-		ng_log(&srv->log, NG_LOG_ERROR,
-		       "accept: %s: pausing new connections for 100 ms (sessions=%zu)", strerror(e),
-		       srv->nconns);
-		evconnlistener_disable(lev);
-		evtimer_add(srv->accept_retry, &pause);
-		return;
-	}
-	ng_log(&srv->log, NG_LOG_WARN, "accept: %s", strerror(e));
-}
-
-static const unsigned lev_flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
-
-static int bind_unix(struct td_server *srv, char *err, size_t errlen)
-{
-	const char *path = srv->listen.path;
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	size_t n = strlen(path);
-	if (n >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: path too long for a unix socket", path);
-		return -1;
-	}
-	if (ng_unixsock_reclaim(path, err, errlen) < 0)
-		return -1;
-	memcpy(sun.sun_path, path, n + 1);
-	srv->lev = evconnlistener_new_bind(srv->base, accept_cb, srv, lev_flags, BACKLOG,
-	                                   (struct sockaddr *)&sun, sizeof(sun));
-	if (srv->lev == NULL) {
-		snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
-		return -1;
-	}
-	srv->unix_created = true;
-	if (chmod(path, 0666) < 0) {
-		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int bind_inet(struct td_server *srv, char *err, size_t errlen)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-	                         .ai_socktype = SOCK_STREAM,
-	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	struct addrinfo *ai = NULL;
-	char port[16];
-	const char *host = srv->listen.host[0] != '\0' ? srv->listen.host : NULL;
-	snprintf(port, sizeof(port), "%u", srv->listen.port);
-	int rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", srv->listen_spec, gai_strerror(rc));
-		return -1;
-	}
-	int e = 0;
-	for (struct addrinfo *a = ai; a != NULL && srv->lev == NULL; a = a->ai_next) {
-		srv->lev = evconnlistener_new_bind(srv->base, accept_cb, srv,
-		                                   lev_flags | LEV_OPT_REUSEABLE, BACKLOG,
-		                                   a->ai_addr, (int)a->ai_addrlen);
-		e = errno;
-	}
-	freeaddrinfo(ai);
-	if (srv->lev == NULL) {
-		snprintf(err, errlen, "bind %s: %s", srv->listen_spec, strerror(e));
-		return -1;
-	}
-	return 0;
 }
 
 int td_listen_start(struct td_server *srv, char *err, size_t errlen)
 {
-	srv->accept_retry = evtimer_new(srv->base, retry_cb, srv);
-	if (srv->accept_retry == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	int rc = srv->listen.is_unix ? bind_unix(srv, err, errlen) : bind_inet(srv, err, errlen);
-	if (rc == 0)
-		evconnlistener_set_error_cb(srv->lev, error_cb);
-	return rc;
+	struct ng_listener_opts o = {
+	    .listen = &srv->listen,
+	    .spec = srv->listen_spec,
+	    .backlog = 1024,
+	    .accept = accept_cb,
+	    .arg = srv,
+	    .log = &srv->log,
+	    .what = "sessions",
+	    .active = &srv->nconns,
+	};
+	srv->listener = ng_listener_new(srv->base, &o, err, errlen);
+	return srv->listener != NULL ? 0 : -1;
 }
 
 void td_listen_stop(struct td_server *srv)
 {
-	if (srv->lev != NULL) {
-		evconnlistener_free(srv->lev);
-		srv->lev = NULL;
-	}
-	if (srv->accept_retry != NULL) {
-		event_free(srv->accept_retry);
-		srv->accept_retry = NULL;
-	}
-	if (srv->unix_created) {
-		unlink(srv->listen.path);
-		srv->unix_created = false;
-	}
+	ng_listener_free(srv->listener);
+	srv->listener = NULL;
 }

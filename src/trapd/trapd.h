@@ -20,6 +20,7 @@
 #ifndef NG_TRAPD_H
 #define NG_TRAPD_H
 
+struct ng_listener;
 #include <ndrguard/classify.h>
 #include <ndrguard/config.h>
 #include <ndrguard/listing.h>
@@ -82,10 +83,8 @@ struct td_server {
 	/* listening */
 	struct ng_listen listen;
 	char listen_spec[300];
-	struct evconnlistener *lev;
-	struct event *accept_retry; /* after EMFILE */
-	bool unix_created;          /* unlink the socket at exit */
-	time_t refused_logged;      /* rate limit of the "too many clients" line */
+	struct ng_listener *listener; /* lib/util/listener.c */
+	time_t refused_logged;        /* rate limit of the "too many clients" line */
 	/* sessions */
 	struct td_conn *conns;
 	size_t nconns;
