@@ -166,10 +166,13 @@ while [ $i -lt 100 ]; do
 done
 [ "${sink_n:-0}" = $((before + 1)) ]
 check "the released bounce was delivered at the sink" $?
-grep -q 'postfix-release/smtpd.*client=localhost\[127.0.0.1\]\|postfix-release/smtpd\[[0-9]*\]: [0-9A-Za-z]*: client=' "$R/log/maillog"
+# the queue id the release listener gave it, then that message's envelope
+rqid=$(sed -n 's/.*postfix-release\/smtpd\[[0-9]*\]: \([0-9A-Za-z]*\): client=.*/\1/p' "$R/log/maillog" | head -1)
+[ -n "$rqid" ]
 check "it was re-injected through the release listener (no milter)" $?
-grep -q 'from=<>' "$R/log/maillog"
-check "with its null sender" $?
+grep -q " $rqid: from=<>, " "$R/log/maillog" &&
+	grep -q " $rqid: to=<joe@forged.example>\|$rqid: to=<ann@forged.example>" "$R/log/maillog"
+check "with its null sender, to its original recipient" $?
 "$NDRGUARD" quarantine -c "$RL_CONF" show "$id1" >/dev/null 2>&1
 [ $? = 1 ]
 check "a released message is gone from the quarantine (show exits 1)" $?
