@@ -12,6 +12,30 @@
 #define NG_EXIT_USAGE   2
 #define NG_EXIT_RUNTIME 3
 
+#include <ndrguard/config.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A daemon's own flag: -LETTER or --NAME; with value != NULL it takes an
+ * argument, stored there; set (if not NULL) becomes true when given. */
+struct ng_daemon_flag {
+	const char *name;
+	int letter;
+	const char **value;
+	bool *set;
+};
+/*
+ * The command line of a daemon (daemon_args.c): -c FILE, -o key=value
+ * (kept in *args, for reloads), -h/--help (prints help()), the daemon's
+ * own flags (at most 4), no other arguments; then the configuration,
+ * loaded.  NULL when the daemon must not run: *exit_code is then 0 after
+ * help or 2 after a usage or configuration error (the message printed).
+ */
+struct ng_config *ng_daemon_args(int argc, char **argv, const char *cmd, void (*help)(void),
+                                 const struct ng_daemon_flag *flags, size_t nflags,
+                                 struct ng_config_args *args, int *exit_code);
+
 int ng_cmd_classify(int argc, char **argv);
 void ng_help_classify(void);
 int ng_cmd_lookup(int argc, char **argv);

@@ -30,7 +30,6 @@
 #include "util/privs.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -235,46 +234,14 @@ out:
 
 int ng_cmd_dnsbld(int argc, char **argv)
 {
-	char err[1024];
-	int c;
 	struct ng_config_args args;
-	memset(&args, 0, sizeof(args));
-	optind = 1;
-	opterr = 0;
-	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *data = NULL;
-	while ((c = getopt_long(argc, argv, "+c:o:d:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-		case 'o':
-			ng_config_args_take(&args, c, optarg);
-			break;
-		case 'd':
-			data = optarg;
-			break;
-		case 'h':
-			ng_help_dnsbld();
-			return NG_EXIT_OK;
-		default:
-			fprintf(stderr,
-			        "ndrguard: dnsbld: bad option '%s' (see ndrguard help dnsbld)\n",
-			        argv[optind - 1]);
-			return NG_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ndrguard: dnsbld: unexpected argument '%s'\n", argv[optind]);
-		return NG_EXIT_USAGE;
-	}
-	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
-	if (cfg == NULL) {
-		fprintf(stderr, "ndrguard: dnsbld: %s\n", err);
-		return NG_EXIT_USAGE;
-	}
+	const struct ng_daemon_flag flags[] = {{"data", 'd', &data, NULL}};
+	int rc;
+	struct ng_config *cfg =
+	    ng_daemon_args(argc, argv, "dnsbld", ng_help_dnsbld, flags, 1, &args, &rc);
+	if (cfg == NULL)
+		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	struct db_server *srv = calloc(1, sizeof(*srv));
 	if (srv == NULL) {
@@ -286,7 +253,7 @@ int ng_cmd_dnsbld(int argc, char **argv)
 	for (size_t i = 0; i < NG_DNSBLD_LISTEN_MAX * 2; i++)
 		srv->lev_fd[i] = -1;
 	srv->rl.pipe[0] = srv->rl.pipe[1] = -1;
-	int rc = serve(srv, data);
+	rc = serve(srv, data);
 	ng_config_free(cfg);
 	free(srv);
 	return rc;

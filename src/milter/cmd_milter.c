@@ -36,7 +36,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -299,46 +298,14 @@ static int serve(struct mt_server *srv)
 
 int ng_cmd_milter(int argc, char **argv)
 {
-	char err[1024];
-	int c;
 	struct ng_config_args args;
-	memset(&args, 0, sizeof(args));
-	optind = 1;
-	opterr = 0;
-	static const struct option longopts[] = {
-	    {"relay", no_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	bool relay = false;
-	while ((c = getopt_long(argc, argv, "+c:o:hR", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'R':
-			relay = true;
-			break;
-		case 'c':
-		case 'o':
-			ng_config_args_take(&args, c, optarg);
-			break;
-		case 'h':
-			ng_help_milter();
-			return NG_EXIT_OK;
-		default:
-			fprintf(stderr,
-			        "ndrguard: milter: bad option '%s' (see ndrguard help milter)\n",
-			        argv[optind - 1]);
-			return NG_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ndrguard: milter: unexpected argument '%s'\n", argv[optind]);
-		return NG_EXIT_USAGE;
-	}
-	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
-	if (cfg == NULL) {
-		fprintf(stderr, "ndrguard: milter: %s\n", err);
-		return NG_EXIT_USAGE;
-	}
+	const struct ng_daemon_flag flags[] = {{"relay", 'R', NULL, &relay}};
+	int rc;
+	struct ng_config *cfg =
+	    ng_daemon_args(argc, argv, "milter", ng_help_milter, flags, 1, &args, &rc);
+	if (cfg == NULL)
+		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	struct mt_server srv;
 	memset(&srv, 0, sizeof(srv));
@@ -353,7 +320,7 @@ int ng_cmd_milter(int argc, char **argv)
 		return NG_EXIT_RUNTIME;
 	}
 	mt_srv = &srv;
-	int rc = serve(&srv);
+	rc = serve(&srv);
 	mt_dns_stop(srv.dns);
 	for (size_t i = 0; i < srv.npool; i++)
 		ng_classifier_free(srv.pool[i]);

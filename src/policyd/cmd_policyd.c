@@ -28,7 +28,6 @@
 #include "util/privs.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,52 +326,20 @@ out:
 
 int ng_cmd_policyd(int argc, char **argv)
 {
-	char err[1024];
-	int c;
 	struct ng_config_args args;
-	memset(&args, 0, sizeof(args));
-	optind = 1;
-	opterr = 0;
-	static const struct option longopts[] = {
-	    {"relay", no_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	bool relay = false;
-	while ((c = getopt_long(argc, argv, "+c:o:hR", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'R':
-			relay = true;
-			break;
-		case 'c':
-		case 'o':
-			ng_config_args_take(&args, c, optarg);
-			break;
-		case 'h':
-			ng_help_policyd();
-			return NG_EXIT_OK;
-		default:
-			fprintf(stderr,
-			        "ndrguard: policyd: bad option '%s' (see ndrguard help policyd)\n",
-			        argv[optind - 1]);
-			return NG_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ndrguard: policyd: unexpected argument '%s'\n", argv[optind]);
-		return NG_EXIT_USAGE;
-	}
-	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
-	if (cfg == NULL) {
-		fprintf(stderr, "ndrguard: policyd: %s\n", err);
-		return NG_EXIT_USAGE;
-	}
+	const struct ng_daemon_flag flags[] = {{"relay", 'R', NULL, &relay}};
+	int rc;
+	struct ng_config *cfg =
+	    ng_daemon_args(argc, argv, "policyd", ng_help_policyd, flags, 1, &args, &rc);
+	if (cfg == NULL)
+		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	struct pd_server srv;
 	memset(&srv, 0, sizeof(srv));
 	srv.args = &args;
 	srv.relay_mode = relay;
 	srv.listen_key = relay ? NG_K_RELAY_POLICYD_LISTEN : NG_K_POLICYD_LISTEN;
-	int rc = serve(&srv, cfg);
+	rc = serve(&srv, cfg);
 	return rc;
 }

@@ -33,7 +33,6 @@
 #include "util/privs.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,41 +328,12 @@ out:
 
 int ng_cmd_trapd(int argc, char **argv)
 {
-	char err[1024];
-	int c;
 	struct ng_config_args args;
-	memset(&args, 0, sizeof(args));
-	optind = 1;
-	opterr = 0;
-	static const struct option longopts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	while ((c = getopt_long(argc, argv, "+c:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-		case 'o':
-			ng_config_args_take(&args, c, optarg);
-			break;
-		case 'h':
-			ng_help_trapd();
-			return NG_EXIT_OK;
-		default:
-			fprintf(stderr,
-			        "ndrguard: trapd: bad option '%s' (see ndrguard help trapd)\n",
-			        argv[optind - 1]);
-			return NG_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ndrguard: trapd: unexpected argument '%s'\n", argv[optind]);
-		return NG_EXIT_USAGE;
-	}
-	struct ng_config *cfg = ng_config_args_load(&args, err, sizeof(err));
-	if (cfg == NULL) {
-		fprintf(stderr, "ndrguard: trapd: %s\n", err);
-		return NG_EXIT_USAGE;
-	}
+	int rc;
+	struct ng_config *cfg =
+	    ng_daemon_args(argc, argv, "trapd", ng_help_trapd, NULL, 0, &args, &rc);
+	if (cfg == NULL)
+		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	struct td_server *srv = calloc(1, sizeof(*srv));
 	if (srv == NULL) {
@@ -372,7 +342,7 @@ int ng_cmd_trapd(int argc, char **argv)
 		return NG_EXIT_RUNTIME;
 	}
 	srv->cfg = cfg;
-	int rc = serve(srv);
+	rc = serve(srv);
 	ng_config_free(cfg);
 	free(srv);
 	return rc;
