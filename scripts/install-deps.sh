@@ -6,13 +6,14 @@
 # apt-get is not called at all, so repeated `make check` runs stay fast.
 set -eu
 
-pkgs_build="gcc make cmake pkg-config libc6-dev libc-ares-dev libevent-dev libssl-dev libmilter-dev liblmdb-dev"
+pkgs_build="gcc make cmake pkg-config libc6-dev libc-ares-dev libevent-dev libssl-dev liblmdb-dev"
+# libmilter-dev only for the benchmarks' no-op reference milter (bench/noop_milter.c).
 # The real peers of the integration tests: Postfix (with smtp-sink), rbldnsd
 # as the test DNS server, dig, swaks and miltertest.
 pkgs_peers="postfix rbldnsd bind9-dnsutils swaks miltertest"
 pkgs_check="$pkgs_build $pkgs_peers libcmocka-dev libgmime-3.0-dev python3 python3-yaml"
 pkgs_demo="$pkgs_build $pkgs_peers"
-pkgs_bench="$pkgs_build $pkgs_peers python3 libsisimai-perl dnsperf"
+pkgs_bench="$pkgs_build $pkgs_peers python3 libsisimai-perl dnsperf libmilter-dev"
 pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
 pkgs_format="clang-format"
 

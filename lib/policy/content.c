@@ -10,7 +10,7 @@
  *
  * Everything a decision needs is prepared at build time; a decision is
  * string compares into the caller's structs: no allocation per message,
- * so the rules may be shared by every libmilter thread.
+ * so the rules may be shared by every milter thread.
  */
 #include "ndrguard/content.h"
 

@@ -38,7 +38,7 @@
  * never wait for writers.
  *
  * Threads.  MDB_NOTLS ties reader slots to transactions, not threads, so
- * libmilter's thread per connection and a scan callback that reads again
+ * the milter's thread per connection and a scan callback that reads again
  * both work.  Every call is its own transaction.  A rwlock "gate" is held
  * shared around every transaction and exclusively only to change the map
  * size, which LMDB allows only with no transaction open in the process:

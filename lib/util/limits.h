@@ -84,6 +84,18 @@
 #define NG_MILTER_HEADER_BUF_MAX  65536 /* header section buffered before end of headers */
 #define NG_MILTER_BATV_RCPT_MAX   8     /* BATV-signed recipients rewritten per message */
 #define NG_MILTER_RELAY_RCPTS_MAX 1000  /* recipients a held message keeps (relay mode) */
+/* The milter protocol (lib/milter): one packet from the MTA (Postfix sends
+ * body chunks of at most 64 KiB but a header field of up to its
+ * header_size_limit, 100 KiB by default, in one packet), the parameters
+ * of MAIL or RCPT, and a reply text. */
+#define NG_MILTER_PACKET_MAX (1 << 20)
+#define NG_MILTER_ARGS_MAX   64
+#define NG_MILTER_REPLY_MAX  2048
+/* Milter connections served at once (one thread each; more wait in the
+ * listen backlog) and how long a connection may stay silent (libmilter's
+ * default, seconds). */
+#define NG_MILTER_THREADS_MAX 2000
+#define NG_MILTER_TIMEOUT     7210
 
 /* Relay guard (lib/relay).  A Received hop of a returned original is cut
  * field by field; the relay_tenants map is local and trusted but bounded;

@@ -57,9 +57,10 @@ static void error_cb(struct evconnlistener *lev, void *arg)
 	ng_log(ls->o.log, NG_LOG_WARN, "accept: %s", strerror(e));
 }
 
-static int bind_unix(struct ng_listener *ls, struct event_base *base, char *err, size_t errlen)
+static int bind_unix(const struct ng_listen *l, int backlog, bool *created, char *err,
+                     size_t errlen)
 {
-	const char *path = ls->o.listen->path;
+	const char *path = l->path;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "%s: path too long for a unix socket", path);
@@ -68,48 +69,64 @@ static int bind_unix(struct ng_listener *ls, struct event_base *base, char *err,
 	if (ng_unixsock_reclaim(path, err, errlen) < 0)
 		return -1;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	ls->lev = evconnlistener_new_bind(base, accept_cb, ls, lev_flags, ls->o.backlog,
-	                                  (struct sockaddr *)&sun, sizeof(sun));
-	if (ls->lev == NULL) {
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	ls->unix_created = true;
-	if (chmod(path, 0666) < 0) {
-		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+	*created = true;
+	if (chmod(path, 0666) < 0 || listen(fd, backlog) < 0) {
+		snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return fd;
 }
 
-static int bind_inet(struct ng_listener *ls, struct event_base *base, char *err, size_t errlen)
+static int bind_inet(const struct ng_listen *l, const char *spec, int backlog, char *err,
+                     size_t errlen)
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC,
 	                         .ai_socktype = SOCK_STREAM,
 	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *ai = NULL;
 	char port[16];
-	const struct ng_listen *l = ls->o.listen;
-	const char *host = l->host[0] != '\0' ? l->host : NULL;
+	const char *host = l->host[0] != '\0' && strcmp(l->host, "*") != 0 ? l->host : NULL;
 	snprintf(port, sizeof(port), "%u", l->port);
 	int rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", ls->o.spec, gai_strerror(rc));
+		snprintf(err, errlen, "%s: %s", spec, gai_strerror(rc));
 		return -1;
 	}
-	int e = 0;
-	for (struct addrinfo *a = ai; a != NULL && ls->lev == NULL; a = a->ai_next) {
-		ls->lev =
-		    evconnlistener_new_bind(base, accept_cb, ls, lev_flags | LEV_OPT_REUSEABLE,
-		                            ls->o.backlog, a->ai_addr, (int)a->ai_addrlen);
-		e = errno;
+	int fd = -1, e = 0;
+	for (struct addrinfo *a = ai; a != NULL && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		int one = 1;
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, backlog) < 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
 	}
 	freeaddrinfo(ai);
-	if (ls->lev == NULL) {
-		snprintf(err, errlen, "bind %s: %s", ls->o.spec, strerror(e));
-		return -1;
-	}
-	return 0;
+	if (fd < 0)
+		snprintf(err, errlen, "bind %s: %s", spec, strerror(e));
+	return fd;
+}
+
+int ng_listen_socket(const struct ng_listen *l, const char *spec, int backlog, bool *unix_created,
+                     char *err, size_t errlen)
+{
+	*unix_created = false;
+	return l->is_unix ? bind_unix(l, backlog, unix_created, err, errlen)
+	                  : bind_inet(l, spec, backlog, err, errlen);
 }
 
 struct ng_listener *ng_listener_new(struct event_base *base, const struct ng_listener_opts *o,
@@ -122,9 +139,15 @@ struct ng_listener *ng_listener_new(struct event_base *base, const struct ng_lis
 		return NULL;
 	}
 	ls->o = *o;
-	int rc = o->listen->is_unix ? bind_unix(ls, base, err, errlen)
-	                            : bind_inet(ls, base, err, errlen);
-	if (rc < 0) {
+	int fd = ng_listen_socket(o->listen, o->spec, o->backlog, &ls->unix_created, err, errlen);
+	if (fd < 0) {
+		ng_listener_free(ls);
+		return NULL;
+	}
+	if (evutil_make_socket_nonblocking(fd) < 0 ||
+	    (ls->lev = evconnlistener_new(base, accept_cb, ls, lev_flags, 0, fd)) == NULL) {
+		snprintf(err, errlen, "listen %s: %s", o->spec, strerror(errno));
+		close(fd);
 		ng_listener_free(ls);
 		return NULL;
 	}

@@ -16,6 +16,7 @@
 #ifndef NG_UTIL_LISTENER_H
 #define NG_UTIL_LISTENER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <event2/util.h>
@@ -42,7 +43,16 @@ struct ng_listener_opts {
 	const size_t *active; /* how many there are now */
 };
 
-/* Bind and listen; NULL with a message in err.  Every pointer in o is
+/* Bind and listen on l (spec: the same as written, for messages) without
+ * an event loop: the socket is blocking and close-on-exec, SO_REUSEADDR on
+ * TCP, a unix socket taken over only from a dead server (unixsock.h) and
+ * made 0666; *unix_created then says the caller must unlink l->path at the
+ * end.  The descriptor, or -1 with a message in err. */
+int ng_listen_socket(const struct ng_listen *l, const char *spec, int backlog, bool *unix_created,
+                     char *err, size_t errlen);
+
+/* Bind and listen (as ng_listen_socket(), then non-blocking on base);
+ * NULL with a message in err.  Every pointer in o is
  * borrowed and must outlive the listener. */
 struct ng_listener *ng_listener_new(struct event_base *base, const struct ng_listener_opts *o,
                                     char *err, size_t errlen);

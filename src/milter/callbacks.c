@@ -1,13 +1,13 @@
 /*
- * callbacks.c - the libmilter callbacks of `ndrguard milter` (milter.h).
+ * callbacks.c - the filter callbacks of `ndrguard milter` (milter.h).
  *
  * Registered: negotiate, connect, envfrom, envrcpt, header, eoh, body,
  * eom, abort, close.  In negotiate the MTA is told not to send HELO, DATA
- * and unknown commands (SMFIP_NO*), that connect, MAIL, RCPT, header and
- * end-of-header callbacks never answer (SMFIP_NR_*: they return
- * SMFIS_NOREPLY, or SMFIS_CONTINUE when the MTA did not offer the flag),
- * and that a body callback may say SMFIS_SKIP.  Only what the MTA offered
- * is asked for; *pf1 is set in full here, as it replaces libmilter's own.
+ * and unknown commands (NG_MILTER_P_NO*), that connect, MAIL, RCPT, header and
+ * end-of-header callbacks never answer (NG_MILTER_P_NR_*: they return
+ * NG_MILTER_NOREPLY, or NG_MILTER_CONTINUE when the MTA did not offer the flag),
+ * and that a body callback may say NG_MILTER_SKIP.  Only what the MTA offered
+ * is asked for.
  *
  * Per message: the envelope and every header go to the content rules
  * (lib/policy/content.c); the header section is also kept in a capped
@@ -27,12 +27,12 @@
  * our_networks, or {auth_authen} set: asked for at MAIL with
  * smfi_setsymlist where the MTA allows it); RCPT checks the recipient of
  * a bounce and may refuse it there, so RCPT is then negotiated with a
- * reply (no SMFIP_NR_RCPT); end of data applies what was decided:
- * smfi_chgfrom to the signed sender, smfi_delrcpt + smfi_addrcpt of each
+ * reply (no NG_MILTER_P_NR_RCPT); end of data applies what was decided:
+ * ng_milter_chgfrom to the signed sender, ng_milter_delrcpt + ng_milter_addrcpt of each
  * validly signed recipient back to the original address, and the BATV tag
  * header.  Nothing is changed on a message that is rejected, tempfailed
  * or discarded.  The envelope is changed only at end of data because
- * libmilter allows it nowhere else; the MTA then queues the rewritten
+ * the protocol allows it nowhere else; the MTA then queues the rewritten
  * envelope, so every later delivery attempt carries the same tag.
  */
 #include "milter.h"
@@ -40,7 +40,6 @@
 #include "util/limits.h"
 
 #include <arpa/inet.h>
-#include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,9 +103,9 @@ static bool batv_on(void)
 	return ng_content_batv_on(mt_srv->ct);
 }
 
-static sfsistat noreply(const struct mt_conn *c, unsigned long nr_flag)
+static enum ng_milter_stat noreply(const struct mt_conn *c, unsigned long nr_flag)
 {
-	return (c->proto & nr_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return (c->proto & nr_flag) ? NG_MILTER_NOREPLY : NG_MILTER_CONTINUE;
 }
 
 /* "<a@b>" -> "a@b" into out. */
@@ -187,7 +186,7 @@ void mt_client_addr(const struct sockaddr *sa, const char *hostname, char *addr,
 	snprintf(name, ncap, "%s", hostname != NULL ? hostname : "");
 }
 
-/* smfi_setreply() reads '%' as a format character: double it. */
+/* ng_milter_setreply() reads '%' as a format character: double it. */
 void mt_pct_escape(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -209,14 +208,14 @@ char *mt_esc(char *dst, size_t cap, const char *s)
 /* The BATV check of one recipient: true when it is refused here (the
  * reply set, one log line, since a refused recipient never reaches the
  * message's own line). */
-static bool batv_refuse(SMFICTX *ctx, struct mt_conn *c, const char *rcpt)
+static bool batv_refuse(struct ng_milter_ctx *ctx, struct mt_conn *c, const char *rcpt)
 {
 	struct ng_content_reply r;
 	if (!ng_content_batv_rcpt(mt_srv->ct, &c->m, rcpt, &r))
 		return false;
 	char text[2 * NG_CONTENT_REPLY_MAX], client[80], rb[300], tb[700];
 	mt_pct_escape(r.text, text, sizeof(text));
-	smfi_setreply(ctx, r.rcode, r.xcode, text);
+	ng_milter_setreply(ctx, r.rcode, r.xcode, text);
 	pthread_mutex_lock(&mt_srv->pool_mu);
 	mt_srv->st.batv_refused++;
 	pthread_mutex_unlock(&mt_srv->pool_mu);
@@ -230,112 +229,110 @@ static bool batv_refuse(SMFICTX *ctx, struct mt_conn *c, const char *rcpt)
 
 /* ----- callbacks ----- */
 
-static sfsistat mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
-                             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
-                             unsigned long *pf2, unsigned long *pf3)
+static enum ng_milter_stat mt_negotiate(struct ng_milter_ctx *ctx, unsigned long f0,
+                                        unsigned long f1, unsigned long *pf0, unsigned long *pf1)
 {
-	(void)f2;
-	(void)f3;
 	struct mt_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	c->hbuf = malloc(NG_MILTER_HEADER_BUF_MAX);
 	if (c->hbuf == NULL) {
 		free(c);
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	}
-	unsigned long acts = SMFIF_ADDHDRS | SMFIF_QUARANTINE;
-	/* Never SMFIP_NODATA or SMFIP_NR_DATA.  Postfix's milter client runs
+	unsigned long acts = NG_MILTER_A_ADDHDRS | NG_MILTER_A_QUARANTINE;
+	/* Never NG_MILTER_P_NODATA or NG_MILTER_P_NR_DATA.  Postfix's milter client runs
 	 * with Nagle's algorithm on; when the last packet smtpd sends before
 	 * the content goes unanswered, our kernel delays its ACK (~40 ms) and
 	 * Nagle holds cleanup's first header packet behind it: a 40 ms stall
 	 * per message over TCP (measured: 25 ms a message at 2 sessions against
-	 * 5 ms).  xxfi_data is NULL, so libmilter answers DATA itself, and that
-	 * reply carries the ACK. */
-	unsigned long proto = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_MAIL |
-	                      SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_SKIP;
+	 * 5 ms).  There is no data callback, so the session answers DATA
+	 * itself, and that reply carries the ACK. */
+	unsigned long proto = NG_MILTER_P_NOHELO | NG_MILTER_P_NOUNKNOWN | NG_MILTER_P_NR_CONN |
+	                      NG_MILTER_P_NR_MAIL | NG_MILTER_P_NR_RCPT | NG_MILTER_P_NR_HDR |
+	                      NG_MILTER_P_NR_EOH | NG_MILTER_P_SKIP;
 	if (batv_on()) {
 		/* the envelope rewrites, the {auth_authen} request, and a reply
 		 * at RCPT for the unsigned-bounce reject */
-		acts |= SMFIF_CHGFROM | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
-		proto &= ~(unsigned long)SMFIP_NR_RCPT;
+		acts |= NG_MILTER_A_CHGFROM | NG_MILTER_A_ADDRCPT | NG_MILTER_A_DELRCPT |
+		        NG_MILTER_A_SETSYMLIST;
+		proto &= ~(unsigned long)NG_MILTER_P_NR_RCPT;
 	}
 	c->acts = f0 & acts;
 	c->proto = f1 & proto;
 	*pf0 = c->acts;
 	*pf1 = c->proto;
-	*pf2 = 0;
-	*pf3 = 0;
-	smfi_setpriv(ctx, c);
+	ng_milter_setpriv(ctx, c);
 	/* the MTAs send {auth_authen} at MAIL by default; ask anyway, in case
 	 * the macro list was trimmed ("i" kept for the log) */
-	if (c->acts & SMFIF_SETSYMLIST)
-		smfi_setsymlist(ctx, SMFIM_ENVFROM, (char *)"i {auth_authen}");
-	return SMFIS_CONTINUE;
+	if (c->acts & NG_MILTER_A_SETSYMLIST)
+		ng_milter_setsymlist(ctx, NG_MILTER_STAGE_MAIL, "i {auth_authen}");
+	return NG_MILTER_CONTINUE;
 }
 
-static sfsistat mt_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+static enum ng_milter_stat mt_connect(struct ng_milter_ctx *ctx, const char *hostname,
+                                      const struct sockaddr *sa)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	mt_client_addr(sa, hostname, c->client, sizeof(c->client), c->client_name,
 	               sizeof(c->client_name));
-	return noreply(c, SMFIP_NR_CONN);
+	return noreply(c, NG_MILTER_P_NR_CONN);
 }
 
-static sfsistat mt_envfrom(SMFICTX *ctx, char **argv)
+static enum ng_milter_stat mt_envfrom(struct ng_milter_ctx *ctx, char **argv)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	msg_reset(c);
 	c->in_msg = true;
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	mt_strip_brackets(argv[0] != NULL ? argv[0] : "", c->sender, sizeof(c->sender));
 	ng_content_begin(mt_srv->ct, &c->m, c->client, c->client_name, c->sender);
 	if (batv_on()) {
-		const char *auth = smfi_getsymval(ctx, (char *)"{auth_authen}");
+		const char *auth = ng_milter_getsymval(ctx, "{auth_authen}");
 		ng_content_batv_outbound(mt_srv->ct, &c->m, c->sender,
 		                         auth != NULL && auth[0] != '\0');
 	}
 	start_lookup(c); /* a bounce sender is a candidate already */
-	return noreply(c, SMFIP_NR_MAIL);
+	return noreply(c, NG_MILTER_P_NR_MAIL);
 }
 
-static sfsistat mt_envrcpt(SMFICTX *ctx, char **argv)
+static enum ng_milter_stat mt_envrcpt(struct ng_milter_ctx *ctx, char **argv)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	char rcpt[NG_CL_ADDR_MAX];
 	mt_strip_brackets(argv[0] != NULL ? argv[0] : "", rcpt, sizeof(rcpt));
 	if (batv_on() && batv_refuse(ctx, c, rcpt))
-		return SMFIS_REJECT;
+		return NG_MILTER_REJECT;
 	if (c->rcpt1[0] == '\0')
 		memcpy(c->rcpt1, rcpt, strlen(rcpt) + 1);
 	ng_content_rcpt(mt_srv->ct, &c->m, rcpt);
-	return noreply(c, SMFIP_NR_RCPT);
+	return noreply(c, NG_MILTER_P_NR_RCPT);
 }
 
-static sfsistat mt_header(SMFICTX *ctx, char *name, char *value)
+static enum ng_milter_stat mt_header(struct ng_milter_ctx *ctx, const char *name, const char *value)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	ng_content_header(mt_srv->ct, &c->m, name, value);
 	hbuf_add(c, name, strlen(name));
 	hbuf_add(c, ": ", 2);
 	hbuf_add(c, value, strlen(value));
 	hbuf_add(c, "\r\n", 2);
-	return noreply(c, SMFIP_NR_HDR);
+	return noreply(c, NG_MILTER_P_NR_HDR);
 }
 
-static sfsistat mt_eoh(SMFICTX *ctx)
+static enum ng_milter_stat mt_eoh(struct ng_milter_ctx *ctx)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	c->decided = true;
 	c->candidate = ng_content_candidate(&c->m);
 	if (c->candidate) {
@@ -356,18 +353,19 @@ static sfsistat mt_eoh(SMFICTX *ctx)
 	}
 	c->hlen = 0;
 	c->hstream = false;
-	return noreply(c, SMFIP_NR_EOH);
+	return noreply(c, NG_MILTER_P_NR_EOH);
 }
 
-static sfsistat mt_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+static enum ng_milter_stat mt_body(struct ng_milter_ctx *ctx, const unsigned char *chunk,
+                                   size_t len)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	if (!c->candidate || c->cl == NULL)
-		return (c->proto & SMFIP_SKIP) ? SMFIS_SKIP : SMFIS_CONTINUE;
+		return (c->proto & NG_MILTER_P_SKIP) ? NG_MILTER_SKIP : NG_MILTER_CONTINUE;
 	ng_classify_feed(c->cl, chunk, len);
-	return SMFIS_CONTINUE;
+	return NG_MILTER_CONTINUE;
 }
 
 /* ----- end of data ----- */
@@ -390,7 +388,7 @@ static void count(struct mt_server *srv, const struct mt_conn *c,
 	pthread_mutex_unlock(&srv->pool_mu);
 }
 
-static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict *v,
+static void log_message(struct ng_milter_ctx *ctx, const struct mt_conn *c, const ng_verdict *v,
                         const struct ng_dnsbl_result *res, const struct ng_content_decision *d,
                         bool timeout)
 {
@@ -399,7 +397,7 @@ static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict 
 		return;
 	char client[80], sender[300], rcpt[300], qid[40], ev[300], zones[400], text[600];
 	char reply[700];
-	char *q = smfi_getsymval(ctx, "i");
+	const char *q = ng_milter_getsymval(ctx, "i");
 	size_t o = 0;
 	ev[0] = '\0';
 	for (unsigned i = 0; v != NULL && i < v->nev && i < NG_CL_EVIDENCE_MAX; i++) {
@@ -448,11 +446,12 @@ static void log_message(SMFICTX *ctx, const struct mt_conn *c, const ng_verdict 
 	       batv_done, usec);
 }
 
-static void add_header(SMFICTX *ctx, struct mt_conn *c, const struct ng_content_decision *d)
+static void add_header(struct ng_milter_ctx *ctx, struct mt_conn *c,
+                       const struct ng_content_decision *d)
 {
 	if (!d->add_header)
 		return;
-	if (!(c->acts & SMFIF_ADDHDRS)) {
+	if (!(c->acts & NG_MILTER_A_ADDHDRS)) {
 		if (!mt_srv->no_addhdrs_logged)
 			ng_log(&mt_srv->log, NG_LOG_WARN,
 			       "the MTA does not let milters add headers: no %s header",
@@ -460,7 +459,7 @@ static void add_header(SMFICTX *ctx, struct mt_conn *c, const struct ng_content_
 		mt_srv->no_addhdrs_logged = true;
 		return;
 	}
-	smfi_addheader(ctx, (char *)ng_content_header_name(mt_srv->ct), (char *)d->header);
+	ng_milter_addheader(ctx, (char *)ng_content_header_name(mt_srv->ct), (char *)d->header);
 }
 
 /* "<addr>" into out: the form the MTA's envelope commands take. */
@@ -474,16 +473,16 @@ static bool bracket(const char *addr, char *out, size_t cap)
  * file).  A refused action (the MTA did not offer it) or a failed call is
  * logged and the message goes on unchanged: the worst outcome is an
  * unsigned sender or a tagged recipient, never a lost message. */
-static void batv_apply(SMFICTX *ctx, struct mt_conn *c)
+static void batv_apply(struct ng_milter_ctx *ctx, struct mt_conn *c)
 {
 	const struct ng_content_msg *m = &c->m;
 	char a[NG_BATV_SIGNED_MAX + 2], b[NG_BATV_SIGNED_MAX + 2];
 	if (m->batv_sign) {
-		if (!(c->acts & SMFIF_CHGFROM))
+		if (!(c->acts & NG_MILTER_A_CHGFROM))
 			ng_log(&mt_srv->log, NG_LOG_WARN,
 			       "the MTA does not let milters change the sender: not signed");
 		else if (bracket(m->batv_from, a, sizeof(a)) &&
-		         smfi_chgfrom(ctx, a, NULL) == MI_SUCCESS)
+		         ng_milter_chgfrom(ctx, a, NULL) == 0)
 			c->batv_signed = true;
 		else
 			ng_log(&mt_srv->log, NG_LOG_ERROR,
@@ -491,8 +490,8 @@ static void batv_apply(SMFICTX *ctx, struct mt_conn *c)
 	}
 	for (unsigned i = 0; i < m->batv_nrewrite && i < NG_MILTER_BATV_RCPT_MAX; i++) {
 		const struct ng_content_rewrite *w = &m->batv_rewrite[i];
-		if ((c->acts & (SMFIF_ADDRCPT | SMFIF_DELRCPT)) !=
-		    (SMFIF_ADDRCPT | SMFIF_DELRCPT)) {
+		if ((c->acts & (NG_MILTER_A_ADDRCPT | NG_MILTER_A_DELRCPT)) !=
+		    (NG_MILTER_A_ADDRCPT | NG_MILTER_A_DELRCPT)) {
 			ng_log(&mt_srv->log, NG_LOG_WARN,
 			       "the MTA does not let milters change recipients: not rewritten");
 			break;
@@ -500,25 +499,25 @@ static void batv_apply(SMFICTX *ctx, struct mt_conn *c)
 		/* add first: should the delete fail, both addresses arrive,
 		 * rather than none */
 		if (!bracket(w->tagged, a, sizeof(a)) || !bracket(w->original, b, sizeof(b)) ||
-		    smfi_addrcpt(ctx, b) != MI_SUCCESS) {
+		    ng_milter_addrcpt(ctx, b) != 0) {
 			ng_log(&mt_srv->log, NG_LOG_ERROR, "smfi_addrcpt failed: not rewritten");
 			continue;
 		}
-		if (smfi_delrcpt(ctx, a) != MI_SUCCESS)
+		if (ng_milter_delrcpt(ctx, a) != 0)
 			ng_log(&mt_srv->log, NG_LOG_ERROR, "smfi_delrcpt failed");
 		else
 			c->batv_rewritten++;
 	}
-	if (m->batv_tag && (c->acts & SMFIF_ADDHDRS))
-		smfi_addheader(ctx, (char *)ng_content_header_name(mt_srv->ct),
-		               (char *)m->batv_header);
+	if (m->batv_tag && (c->acts & NG_MILTER_A_ADDHDRS))
+		ng_milter_addheader(ctx, (char *)ng_content_header_name(mt_srv->ct),
+		                    (char *)m->batv_header);
 }
 
-static sfsistat mt_eom(SMFICTX *ctx)
+static enum ng_milter_stat mt_eom(struct ng_milter_ctx *ctx)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	const ng_verdict *v = NULL;
 	if (c->candidate && c->cl != NULL)
 		v = ng_classify_end(c->cl);
@@ -541,21 +540,21 @@ static sfsistat mt_eom(SMFICTX *ctx)
 	}
 	struct ng_content_decision d;
 	ng_content_decide(mt_srv->ct, &c->m, v, have_res ? &res : NULL, &d);
-	sfsistat rc = SMFIS_CONTINUE;
+	enum ng_milter_stat rc = NG_MILTER_CONTINUE;
 	char text[2 * NG_CONTENT_REPLY_MAX];
 	switch (d.action) {
 	case NG_CONTENT_REJECT:
 	case NG_CONTENT_TEMPFAIL:
 		mt_pct_escape(d.text, text, sizeof(text));
-		smfi_setreply(ctx, d.rcode, d.xcode, text[0] != '\0' ? text : NULL);
-		rc = d.action == NG_CONTENT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+		ng_milter_setreply(ctx, d.rcode, d.xcode, text[0] != '\0' ? text : NULL);
+		rc = d.action == NG_CONTENT_REJECT ? NG_MILTER_REJECT : NG_MILTER_TEMPFAIL;
 		break;
 	case NG_CONTENT_DISCARD:
-		rc = SMFIS_DISCARD;
+		rc = NG_MILTER_DISCARD;
 		break;
 	case NG_CONTENT_QUARANTINE:
-		if (c->acts & SMFIF_QUARANTINE)
-			smfi_quarantine(ctx, (char *)"ndrguard: backscatter");
+		if (c->acts & NG_MILTER_A_QUARANTINE)
+			ng_milter_quarantine(ctx, "ndrguard: backscatter");
 		add_header(ctx, c, &d);
 		batv_apply(ctx, c);
 		break;
@@ -571,41 +570,34 @@ static sfsistat mt_eom(SMFICTX *ctx)
 	return rc;
 }
 
-static sfsistat mt_abort(SMFICTX *ctx)
+static void mt_abort(struct ng_milter_ctx *ctx)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c != NULL)
 		msg_reset(c);
-	return SMFIS_CONTINUE;
 }
 
-static sfsistat mt_close(SMFICTX *ctx)
+static void mt_close(struct ng_milter_ctx *ctx)
 {
-	struct mt_conn *c = smfi_getpriv(ctx);
+	struct mt_conn *c = ng_milter_getpriv(ctx);
 	if (c != NULL) {
 		msg_reset(c);
 		free(c->hbuf);
 		free(c);
-		smfi_setpriv(ctx, NULL);
+		ng_milter_setpriv(ctx, NULL);
 	}
-	return SMFIS_CONTINUE;
 }
 
-struct smfiDesc mt_filter = {
-    .xxfi_name = (char *)"ndrguard",
-    .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_QUARANTINE,
-    .xxfi_connect = mt_connect,
-    .xxfi_helo = NULL,
-    .xxfi_envfrom = mt_envfrom,
-    .xxfi_envrcpt = mt_envrcpt,
-    .xxfi_header = mt_header,
-    .xxfi_eoh = mt_eoh,
-    .xxfi_body = mt_body,
-    .xxfi_eom = mt_eom,
-    .xxfi_abort = mt_abort,
-    .xxfi_close = mt_close,
-    .xxfi_unknown = NULL,
-    .xxfi_data = NULL,
-    .xxfi_negotiate = mt_negotiate,
+const struct ng_milter_desc mt_filter = {
+    .name = "ndrguard",
+    .negotiate = mt_negotiate,
+    .connect = mt_connect,
+    .envfrom = mt_envfrom,
+    .envrcpt = mt_envrcpt,
+    .header = mt_header,
+    .eoh = mt_eoh,
+    .body = mt_body,
+    .eom = mt_eom,
+    .abort = mt_abort,
+    .close = mt_close,
 };

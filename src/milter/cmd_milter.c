@@ -1,44 +1,28 @@
 /*
  * cmd_milter.c - `ndrguard milter [-c FILE] [-o key=value]...`: the
- * content-stage filter for Postfix and Sendmail, on libmilter.
+ * content-stage filter for Postfix and Sendmail (the milter protocol of
+ * lib/milter, served by engine.c).
  *
  * Start-up: configuration (ng_config_setup), log sink (log_target), the
- * content rules (lib/policy/content.c), milter_listen translated from
- * Postfix's form into libmilter's (inet:HOST:PORT -> inet:PORT@HOST,
- * inet:[V6]:PORT -> inet6:PORT@V6, unix:PATH -> unix:PATH), the socket
- * opened with smfi_opensocket() (a stale unix socket is removed), then
- * TCP_NODELAY on it, daemon_user, the DNS thread, and smfi_main().
+ * content rules (lib/policy/content.c), the listening socket from
+ * milter_listen (Postfix's form: inet:HOST:PORT, inet:[V6]:PORT,
+ * unix:PATH; a unix socket left by a dead milter is taken over, one in use
+ * is an error), daemon_user, the DNS thread, then the worker threads.
  *
- * TCP_NODELAY: at end of data the milter may send several replies in a
- * row (an added header, then the verdict), each its own write; with
- * Nagle's algorithm the second would wait for the MTA's delayed ACK of the
- * first, since the MTA sends nothing until it has the verdict.  libmilter
- * has no hook for its sockets, but Linux copies TCP_NODELAY from a
- * listening socket to the sockets accept(2) returns, so the listening
- * socket libmilter opened is found among our descriptors (a TCP socket in
- * the listening state bound to the configured port) and the option set
- * there.  (The stall at DATA is the MTA's Nagle, avoided by the
- * negotiation in callbacks.c.)
- *
- * Signals belong to libmilter (its signal thread sigwait()s them):
- * SIGHUP and SIGTERM stop accepting and let the connections in progress
- * finish, then smfi_main() returns and we exit 0; SIGINT aborts them.
- * There is no reload: libmilter gives a filter no way to catch SIGHUP, so
- * a configuration change needs a restart (with milter_default_action =
- * tempfail the MTA delays mail meanwhile, it loses none).
+ * Signals: SIGHUP and SIGTERM stop accepting and let the connections in
+ * progress finish, then we exit 0; SIGINT closes them at once.  There is
+ * no reload: a configuration change needs a restart (with
+ * milter_default_action = tempfail the MTA delays mail meanwhile, it
+ * loses none).
  *
  * Exit: 0 after a stop signal, 2 usage or configuration error, 3 runtime
- * failure (cannot bind, DNS thread).
+ * failure (cannot bind, DNS thread, worker threads).
  */
 #include "../cli/cli.h"
 #include "milter.h"
 #include "util/privs.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <libmilter/mfapi.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,101 +32,39 @@
 
 void ng_help_milter(void)
 {
-	printf("usage: ndrguard milter [--relay] [-c FILE] [-o key=value]...\n"
-	       "\n"
-	       "Content-stage backscatter filter (libmilter) in the foreground: headers decide\n"
-	       "whether a message may be a bounce or an auto-reply; only those are classified\n"
-	       "and looked up.  A listed client's bounce, delay report, auto-reply,\n"
-	       "challenge or virus notice gets milter_content_action; implausible bounces\n"
-	       "get their bounce_*_action.  Ordinary mail is never touched.  Postfix main.cf:\n"
-	       "\n"
-	       "  smtpd_milters = inet:127.0.0.1:10041\n"
-	       "  non_smtpd_milters = inet:127.0.0.1:10041\n"
-	       "  milter_default_action = tempfail\n"
-	       "  milter_protocol = 6\n"
-	       "\n"
-	       "  --relay, -R      the outbound relay guard on relay_milter_listen: tenants'\n"
-	       "                   bounces and auto-replies judged by the message log, SPF\n"
-	       "                   of the quoted hops and a budget; quarantine, route to\n"
-	       "                   the bounce pool, discard, reject (see ndrguard-relay(8))\n"
-	       "  -c FILE          configuration file (default %s if it exists)\n"
-	       "  -o key=value     override one configuration key (repeatable)\n"
-	       "\n"
-	       "Keys: milter_listen, milter_content_action, milter_tag_classified,\n"
-	       "bounce_multi_rcpt_action, multi_rcpt_bounce_relays, bounce_return_path_action,\n"
-	       "bounce_never_recipient_action, never_bounce_recipients,\n"
-	       "bounce_foreign_original_action, our_hostnames, our_networks, dnsbl_zones,\n"
-	       "bounce_senders, dnsbl_dns_failure_action, dnsbl_reject_text, dnsbl_tag_header,\n"
-	       "exempt_networks, exempt_recipients, dns_servers, log_target, daemon_user,\n"
-	       "batv_keys, batv_domains, batv_lifetime_days, batv_enforce_after,\n"
-	       "batv_subaddress, batv_action.\n"
-	       "Signals: TERM or HUP stop after the sessions in progress, INT aborts them.\n"
-	       "Exit: 0 after a stop signal, 2 configuration error, 3 runtime failure.\n"
-	       "See ndrguard-milter(8).\n",
-	       NG_CONFIG_DEFAULT_PATH);
-}
-
-/* ----- the socket ----- */
-
-/* Postfix's listen form into libmilter's connection string. */
-static int milter_conn(const struct ng_listen *l, char *out, size_t cap, char *err, size_t errlen)
-{
-	int n;
-	if (l->is_unix)
-		n = snprintf(out, cap, "unix:%s", l->path);
-	else if (strchr(l->host, ':') != NULL)
-		n = snprintf(out, cap, "inet6:%u@%s", l->port, l->host);
-	else if (strcmp(l->host, "*") == 0)
-		n = snprintf(out, cap, "inet:%u", l->port); /* every address */
-	else
-		n = snprintf(out, cap, "inet:%u@%s", l->port, l->host);
-	if (n < 0 || (size_t)n >= cap) {
-		snprintf(err, errlen, "address too long");
-		return -1;
-	}
-	return 0;
-}
-
-/* Set TCP_NODELAY on libmilter's listening socket (see the top of the
- * file); 1 when set, 0 when no such socket was found. */
-static int listen_nodelay(unsigned port)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	int found = 0;
-	if (dir == NULL)
-		return 0;
-	struct dirent *e;
-	while ((e = readdir(dir)) != NULL) {
-		char *end;
-		long fd = strtol(e->d_name, &end, 10);
-		if (*end != '\0' || fd < 0 || fd == dirfd(dir))
-			continue;
-		int acc = 0, type = 0;
-		socklen_t len = sizeof(acc);
-		if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc)
-			continue;
-		len = sizeof(type);
-		if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-		    type != SOCK_STREAM)
-			continue;
-		struct sockaddr_storage ss;
-		len = sizeof(ss);
-		if (getsockname((int)fd, (struct sockaddr *)&ss, &len) < 0)
-			continue;
-		unsigned p = 0;
-		if (ss.ss_family == AF_INET)
-			p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		else
-			continue;
-		int one = 1;
-		if (p == port &&
-		    setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0)
-			found = 1;
-	}
-	closedir(dir);
-	return found;
+	printf(
+	    "usage: ndrguard milter [--relay] [-c FILE] [-o key=value]...\n"
+	    "\n"
+	    "Content-stage backscatter filter (milter protocol) in the foreground: headers decide\n"
+	    "whether a message may be a bounce or an auto-reply; only those are classified\n"
+	    "and looked up.  A listed client's bounce, delay report, auto-reply,\n"
+	    "challenge or virus notice gets milter_content_action; implausible bounces\n"
+	    "get their bounce_*_action.  Ordinary mail is never touched.  Postfix main.cf:\n"
+	    "\n"
+	    "  smtpd_milters = inet:127.0.0.1:10041\n"
+	    "  non_smtpd_milters = inet:127.0.0.1:10041\n"
+	    "  milter_default_action = tempfail\n"
+	    "  milter_protocol = 6\n"
+	    "\n"
+	    "  --relay, -R      the outbound relay guard on relay_milter_listen: tenants'\n"
+	    "                   bounces and auto-replies judged by the message log, SPF\n"
+	    "                   of the quoted hops and a budget; quarantine, route to\n"
+	    "                   the bounce pool, discard, reject (see ndrguard-relay(8))\n"
+	    "  -c FILE          configuration file (default %s if it exists)\n"
+	    "  -o key=value     override one configuration key (repeatable)\n"
+	    "\n"
+	    "Keys: milter_listen, milter_content_action, milter_tag_classified,\n"
+	    "bounce_multi_rcpt_action, multi_rcpt_bounce_relays, bounce_return_path_action,\n"
+	    "bounce_never_recipient_action, never_bounce_recipients,\n"
+	    "bounce_foreign_original_action, our_hostnames, our_networks, dnsbl_zones,\n"
+	    "bounce_senders, dnsbl_dns_failure_action, dnsbl_reject_text, dnsbl_tag_header,\n"
+	    "exempt_networks, exempt_recipients, dns_servers, log_target, daemon_user,\n"
+	    "batv_keys, batv_domains, batv_lifetime_days, batv_enforce_after,\n"
+	    "batv_subaddress, batv_action.\n"
+	    "Signals: TERM or HUP stop after the sessions in progress, INT aborts them.\n"
+	    "Exit: 0 after a stop signal, 2 configuration error, 3 runtime failure.\n"
+	    "See ndrguard-milter(8).\n",
+	    NG_CONFIG_DEFAULT_PATH);
 }
 
 /* ----- start-up ----- */
@@ -187,16 +109,15 @@ static int relay_setup(struct mt_server *srv, char *err, size_t errlen)
 
 static int serve(struct mt_server *srv)
 {
-	char err[1024], conn[400];
-	struct ng_listen l;
+	char err[1024];
 	const struct ng_config *cfg = srv->cfg;
 	enum ng_key listen_key = srv->relay_mode ? NG_K_RELAY_MILTER_LISTEN : NG_K_MILTER_LISTEN;
 	const char *spec = ng_config_str(cfg, listen_key);
 	const char *key_name = ng_config_key_info(listen_key)->name;
+	struct ng_listen l;
 
 	ng_config_log_init(cfg, "milter", &srv->log, srv->log_ident, sizeof(srv->log_ident));
-	if (ng_listen_parse(spec, &l, err, sizeof(err)) < 0 ||
-	    milter_conn(&l, conn, sizeof(conn), err, sizeof(err)) < 0) {
+	if (ng_listen_parse(spec, &l, err, sizeof(err)) < 0) {
 		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: %s", ng_config_where(cfg, listen_key),
 		       key_name, err);
 		return NG_EXIT_USAGE;
@@ -228,23 +149,14 @@ static int serve(struct mt_server *srv)
 	}
 	long long wait = ng_config_int(cfg, NG_K_DNS_TIMEOUT) * ng_config_int(cfg, NG_K_DNS_TRIES);
 	srv->dns_wait.tv_sec = (time_t)(wait + 1);
-	if (ng_content_batv_on(srv->ct) && !srv->relay_mode)
-		mt_filter.xxfi_flags |=
-		    SMFIF_CHGFROM | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
-	if (smfi_register(srv->relay_mode ? mt_relay_filter : mt_filter) == MI_FAILURE ||
-	    smfi_setconn(conn) == MI_FAILURE) {
-		ng_log(&srv->log, NG_LOG_FATAL, "libmilter refused the filter or %s", conn);
+	srv->engine = mt_engine_listen(spec, srv->relay_mode ? &mt_relay_filter : &mt_filter,
+	                               &srv->log, err, sizeof(err));
+	if (srv->engine == NULL) {
+		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: cannot listen on %s: %s",
+		       ng_config_where(cfg, listen_key), key_name, spec, err);
 		return NG_EXIT_RUNTIME;
 	}
-	if (smfi_opensocket(true) == MI_FAILURE) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: %s: cannot listen on %s (%s)",
-		       ng_config_where(cfg, listen_key), key_name, spec, conn);
-		return NG_EXIT_RUNTIME;
-	}
-	srv->listen_unix = l.is_unix;
-	bool nodelay = !l.is_unix && listen_nodelay(l.port);
-	if (!l.is_unix && !nodelay)
-		ng_log(&srv->log, NG_LOG_WARN, "cannot set TCP_NODELAY on the listening socket");
+	srv->listen_unix = mt_engine_is_unix(srv->engine);
 	if (ng_privs_drop(ng_config_str(cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
 		ng_log(&srv->log, NG_LOG_FATAL, "%s: daemon_user: %s",
 		       ng_config_where(cfg, NG_K_DAEMON_USER), err);
@@ -272,17 +184,15 @@ static int serve(struct mt_server *srv)
 	}
 	char desc[1024], zbuf[512];
 	if (srv->relay_mode) {
-		ng_log(&srv->log, NG_LOG_INFO, "relay milter %s listening on %s (%s)%s store=%s %s",
-		       NG_VERSION, spec, conn, nodelay ? " nodelay" : "",
-		       ng_store_backend(srv->store),
+		ng_log(&srv->log, NG_LOG_INFO, "relay milter %s listening on %s store=%s %s",
+		       NG_VERSION, spec, ng_store_backend(srv->store),
 		       ng_relay_describe(srv->relay, desc, sizeof(desc)));
-		int rc = smfi_main() == MI_SUCCESS ? NG_EXIT_OK : NG_EXIT_RUNTIME;
+		int rc = mt_engine_run(srv->engine) == 0 ? NG_EXIT_OK : NG_EXIT_RUNTIME;
 		mt_relay_log_stats(srv, "final");
 		ng_log(&srv->log, NG_LOG_INFO, "relay milter stopped");
 		return rc;
 	}
-	ng_log(&srv->log, NG_LOG_INFO, "milter %s listening on %s (%s)%s zones=%s %s", NG_VERSION,
-	       spec, conn, nodelay ? " nodelay" : "",
+	ng_log(&srv->log, NG_LOG_INFO, "milter %s listening on %s zones=%s %s", NG_VERSION, spec,
 	       mt_dns_nzones(srv->dns) > 0
 	           ? ng_config_format(cfg, NG_K_DNSBL_ZONES, zbuf, sizeof(zbuf))
 	           : "-",
@@ -290,7 +200,7 @@ static int serve(struct mt_server *srv)
 	if (mt_dns_nzones(srv->dns) == 0)
 		ng_log(&srv->log, NG_LOG_WARN,
 		       "dnsbl_zones is empty: only the bounce plausibility rules apply");
-	int rc = smfi_main() == MI_SUCCESS ? NG_EXIT_OK : NG_EXIT_RUNTIME;
+	int rc = mt_engine_run(srv->engine) == 0 ? NG_EXIT_OK : NG_EXIT_RUNTIME;
 	log_stats(srv);
 	ng_log(&srv->log, NG_LOG_INFO, "milter stopped");
 	return rc;
@@ -322,6 +232,7 @@ int ng_cmd_milter(int argc, char **argv)
 	mt_srv = &srv;
 	rc = serve(&srv);
 	mt_dns_stop(srv.dns);
+	mt_engine_free(srv.engine);
 	for (size_t i = 0; i < srv.npool; i++)
 		ng_classifier_free(srv.pool[i]);
 	free(srv.pool);

@@ -1,5 +1,5 @@
 /*
- * dnsq.c - DNSBL lookups for libmilter's worker threads (milter.h).
+ * dnsq.c - DNSBL and SPF lookups for the milter's worker threads (milter.h).
  *
  * lib/dnsbl and the c-ares resolver belong to one event loop in one
  * thread.  This file runs that loop in a thread of its own.  A worker
@@ -16,7 +16,7 @@
  * queued or in flight is completed as UNKNOWN and its DNS reference
  * dropped.
  *
- * Every signal is blocked in the DNS thread: libmilter's own signal thread
+ * Every signal is blocked in the DNS thread: the engine's main thread
  * receives SIGHUP, SIGTERM and SIGINT with sigwait(2).
  */
 #include "milter.h"

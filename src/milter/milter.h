@@ -1,20 +1,23 @@
 /*
  * milter.h - what the files of `ndrguard milter` share.
  *
- *   cmd_milter.c  the command: options, configuration, log sink, the
- *                 listening socket (translated for libmilter), privileges,
- *                 smfi_main(), exit codes
- *   callbacks.c   the libmilter callbacks: per-connection state, header
+ *   cmd_milter.c  the command: options, configuration, log sink,
+ *                 privileges, start-up order, exit codes
+ *   engine.c      the listening socket, the worker threads, reading and
+ *                 writing the protocol sessions (lib/milter), signals
+ *   callbacks.c   the filter's callbacks: per-connection state, header
  *                 buffering, body streaming into the classifier, the
  *                 decision (lib/policy/content.c) turned into a reply
+ *   relay.c       the relay guard's callbacks (`--relay`)
  *   dnsq.c        the DNS thread: one event loop owning the c-ares
- *                 resolver and the DNSBL client, fed by libmilter's worker
- *                 threads through a locked queue and a pipe
+ *                 resolver and the DNSBL client, fed by the worker threads
+ *                 through a locked queue and a pipe
  *
- * Threads: libmilter runs one worker thread per MTA connection (and a
- * signal thread of its own).  Everything the workers share is immutable
- * after start-up (the configuration, the content rules, the server
- * struct) except the classifier pool and the DNS queue, which have locks.
+ * Threads: the engine runs one worker thread per MTA connection in
+ * progress (kept in a pool between connections); the main thread waits
+ * for signals.  Everything the workers share is immutable after start-up
+ * (the configuration, the content rules, the server struct) except the
+ * classifier pool, the counters and the DNS queue, which have locks.
  * lib/dnsbl is single-threaded: only the DNS thread touches it.
  */
 #ifndef NG_MILTER_H
@@ -25,6 +28,7 @@
 #include <ndrguard/content.h>
 #include <ndrguard/dnsbl.h>
 #include <ndrguard/log.h>
+#include <ndrguard/milter.h>
 #include <ndrguard/quarantine.h>
 #include <ndrguard/relay.h>
 #include <ndrguard/store.h>
@@ -73,6 +77,22 @@ struct mt_lookup *mt_spf_start(struct mt_dns *d, const char *ip, const char *hel
                                const char *sender);
 bool mt_spf_wait(struct mt_lookup *l, const struct timespec *deadline, struct ng_spf_outcome *out);
 
+/* ----- engine.c ----- */
+
+struct mt_engine;
+
+/* Parse spec (milter_listen's form), bind and listen (before privileges
+ * are dropped); NULL with a message in err.  desc and log are borrowed. */
+struct mt_engine *mt_engine_listen(const char *spec, const struct ng_milter_desc *desc,
+                                   const struct ng_log *log, char *err, size_t errlen);
+bool mt_engine_is_unix(const struct mt_engine *e);
+/* Serve until SIGTERM, SIGHUP or SIGINT and every session has ended; 0, or
+ * -1 when no worker thread could be started.  Blocks those signals in the
+ * calling thread (and so in the workers). */
+int mt_engine_run(struct mt_engine *e);
+/* Close the socket (removing a unix socket made by mt_engine_listen). */
+void mt_engine_free(struct mt_engine *e);
+
 /* ----- the server ----- */
 
 struct mt_stats {
@@ -95,6 +115,7 @@ struct mt_server {
 	size_t npool, pool_cap;
 	struct mt_stats st; /* under pool_mu */
 	bool no_addhdrs_logged;
+	struct mt_engine *engine;
 	bool listen_unix; /* the MTA talks to us over a unix socket */
 	/* relay mode (relay.c) */
 	bool relay_mode;
@@ -110,14 +131,13 @@ struct mt_server {
 	} rst; /* under pool_mu */
 };
 
-/* The one server: libmilter callbacks have no user argument. */
+/* The one server, for every callback. */
 extern struct mt_server *mt_srv;
 
-/* callbacks.c: the filter description for smfi_register(). */
-struct smfiDesc;
-extern struct smfiDesc mt_filter;
+/* callbacks.c: the filter (`ndrguard milter`). */
+extern const struct ng_milter_desc mt_filter;
 /* relay.c: the relay guard's filter (`ndrguard milter --relay`). */
-extern struct smfiDesc mt_relay_filter;
+extern const struct ng_milter_desc mt_relay_filter;
 /* relay.c: the periodic work of relay mode, run in the DNS thread: the
  * message log and quarantine expiry, the rule counters in the log. */
 void mt_relay_tick(void *arg);
@@ -128,7 +148,7 @@ void mt_relay_log_stats(struct mt_server *srv, const char *when);
 /* callbacks.c: small helpers both filters use. */
 /* "<a@b>" -> "a@b" into out (cut to cap). */
 void mt_strip_brackets(const char *s, char *out, size_t cap);
-/* smfi_setreply() reads '%' as a format character: double it. */
+/* ng_milter_setreply() reads '%' as a format character: double it. */
 void mt_pct_escape(const char *in, char *out, size_t cap);
 /* The MTA's client: its address as text ("" when not IPv4/IPv6) and the
  * MTA's name for it ("" when NULL). */

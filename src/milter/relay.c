@@ -1,5 +1,5 @@
 /*
- * relay.c - the libmilter callbacks of `ndrguard milter --relay`: the
+ * relay.c - the filter callbacks of `ndrguard milter --relay`: the
  * outbound relay guard (relay.h) on a hosted relay.
  *
  * Each MAIL decides the direction.  A client that is a tenant (by SASL
@@ -41,7 +41,6 @@
 
 #include "util/limits.h"
 
-#include <libmilter/mfapi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,9 +75,9 @@ struct rconn {
 	char subject[256];
 };
 
-static sfsistat noreply(const struct rconn *c, unsigned long flag)
+static enum ng_milter_stat noreply(const struct rconn *c, unsigned long flag)
 {
-	return (c->proto & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return (c->proto & flag) ? NG_MILTER_NOREPLY : NG_MILTER_CONTINUE;
 }
 
 static void msg_reset(struct rconn *c)
@@ -141,23 +140,20 @@ static void feed(struct rconn *c, const void *p, size_t n)
 		c->spool_failed = true;
 }
 
-static void log_inbound(SMFICTX *ctx, struct rconn *c);
+static void log_inbound(struct ng_milter_ctx *ctx, struct rconn *c);
 
 /* ----- callbacks ----- */
 
-static sfsistat r_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
-                            unsigned long f3, unsigned long *pf0, unsigned long *pf1,
-                            unsigned long *pf2, unsigned long *pf3)
+static enum ng_milter_stat r_negotiate(struct ng_milter_ctx *ctx, unsigned long f0,
+                                       unsigned long f1, unsigned long *pf0, unsigned long *pf1)
 {
-	(void)f2;
-	(void)f3;
 	struct rconn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	c->hbuf = malloc(NG_MILTER_HEADER_BUF_MAX);
 	if (c->hbuf == NULL) {
 		free(c);
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	}
 	/* See callbacks.c for why DATA is never NODATA/NR_DATA.  HDR_LEADSPC:
 	 * the header values as sent, so a held message is the message. */
@@ -167,41 +163,41 @@ static sfsistat r_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, un
 	 * one round trip, plus DATA's over TCP: on a unix socket DATA is not
 	 * sent at all (NODATA), while over TCP its answer must carry the ACK
 	 * that keeps the MTA's Nagle from stalling (see callbacks.c). */
-	unsigned long proto = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NR_CONN | SMFIP_NR_MAIL |
-	                      SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC;
+	unsigned long proto = NG_MILTER_P_NOHELO | NG_MILTER_P_NOUNKNOWN | NG_MILTER_P_NR_CONN |
+	                      NG_MILTER_P_NR_MAIL | NG_MILTER_P_NR_RCPT | NG_MILTER_P_NR_HDR |
+	                      NG_MILTER_P_NR_BODY | NG_MILTER_P_HDR_LEADSPC;
 	if (mt_srv->listen_unix)
-		proto |= SMFIP_NODATA;
-	c->acts = f0 & (SMFIF_ADDHDRS | SMFIF_SETSYMLIST);
+		proto |= NG_MILTER_P_NODATA;
+	c->acts = f0 & (NG_MILTER_A_ADDHDRS | NG_MILTER_A_SETSYMLIST);
 	c->proto = f1 & proto;
 	*pf0 = c->acts;
 	*pf1 = c->proto;
-	*pf2 = 0;
-	*pf3 = 0;
-	smfi_setpriv(ctx, c);
-	if (c->acts & SMFIF_SETSYMLIST)
-		smfi_setsymlist(ctx, SMFIM_ENVFROM, (char *)"i {auth_authen}");
-	return SMFIS_CONTINUE;
+	ng_milter_setpriv(ctx, c);
+	if (c->acts & NG_MILTER_A_SETSYMLIST)
+		ng_milter_setsymlist(ctx, NG_MILTER_STAGE_MAIL, "i {auth_authen}");
+	return NG_MILTER_CONTINUE;
 }
 
-static sfsistat r_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+static enum ng_milter_stat r_connect(struct ng_milter_ctx *ctx, const char *hostname,
+                                     const struct sockaddr *sa)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	mt_client_addr(sa, hostname, c->client, sizeof(c->client), c->client_name,
 	               sizeof(c->client_name));
-	return noreply(c, SMFIP_NR_CONN);
+	return noreply(c, NG_MILTER_P_NR_CONN);
 }
 
-static sfsistat r_envfrom(SMFICTX *ctx, char **argv)
+static enum ng_milter_stat r_envfrom(struct ng_milter_ctx *ctx, char **argv)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	msg_reset(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	mt_strip_brackets(argv[0] != NULL ? argv[0] : "", c->sender, sizeof(c->sender));
-	const char *login = smfi_getsymval(ctx, (char *)"{auth_authen}");
+	const char *login = ng_milter_getsymval(ctx, "{auth_authen}");
 	c->tenant = ng_relay_tenant(mt_srv->relay, c->client, login);
 	if (c->tenant != NULL) {
 		bump(&mt_srv->rst.outbound);
@@ -211,21 +207,21 @@ static sfsistat r_envfrom(SMFICTX *ctx, char **argv)
 		ng_relay_log_begin(mt_srv->relay, &c->rec, (int64_t)time(NULL), c->client,
 		                   c->sender);
 	}
-	return noreply(c, SMFIP_NR_MAIL);
+	return noreply(c, NG_MILTER_P_NR_MAIL);
 }
 
-static sfsistat r_envrcpt(SMFICTX *ctx, char **argv)
+static enum ng_milter_stat r_envrcpt(struct ng_milter_ctx *ctx, char **argv)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	char rcpt[NG_CL_ADDR_MAX];
 	mt_strip_brackets(argv[0] != NULL ? argv[0] : "", rcpt, sizeof(rcpt));
 	if (c->tenant != NULL) {
 		add_rcpt(c, rcpt);
 		ng_content_rcpt(mt_srv->ct, &c->m, rcpt);
 	}
-	return noreply(c, SMFIP_NR_RCPT);
+	return noreply(c, NG_MILTER_P_NR_RCPT);
 }
 
 static void copy_field(char *dst, size_t cap, const char *v)
@@ -239,17 +235,17 @@ static void copy_field(char *dst, size_t cap, const char *v)
 	dst[n] = '\0';
 }
 
-static sfsistat r_header(SMFICTX *ctx, char *name, char *value)
+static enum ng_milter_stat r_header(struct ng_milter_ctx *ctx, const char *name, const char *value)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	if (c->tenant == NULL) {
 		ng_relay_log_header(mt_srv->relay, &c->rec, name, value);
-		return noreply(c, SMFIP_NR_HDR);
+		return noreply(c, NG_MILTER_P_NR_HDR);
 	}
 	/* the value as sent: with HDR_LEADSPC its leading space is in it */
-	bool lead = (c->proto & SMFIP_HDR_LEADSPC) != 0;
+	bool lead = (c->proto & NG_MILTER_P_HDR_LEADSPC) != 0;
 	const char *v = value;
 	if (lead && (*v == ' ' || *v == '\t'))
 		v++;
@@ -272,21 +268,21 @@ static sfsistat r_header(SMFICTX *ctx, char *name, char *value)
 	} else {
 		c->hcut = true; /* decided at end of headers: never a silent cut */
 	}
-	return noreply(c, SMFIP_NR_HDR);
+	return noreply(c, NG_MILTER_P_NR_HDR);
 }
 
-static sfsistat r_eoh(SMFICTX *ctx)
+static enum ng_milter_stat r_eoh(struct ng_milter_ctx *ctx)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	if (c->tenant == NULL) {
 		log_inbound(ctx, c);
-		return SMFIS_ACCEPT; /* the record is all inbound mail costs */
+		return NG_MILTER_ACCEPT; /* the record is all inbound mail costs */
 	}
 	c->candidate = ng_content_candidate(&c->m);
 	if (!c->candidate)
-		return SMFIS_ACCEPT; /* ordinary outbound mail: nothing more to do */
+		return NG_MILTER_ACCEPT; /* ordinary outbound mail: nothing more to do */
 	bump(&mt_srv->rst.candidates);
 	c->cl = mt_pool_get(mt_srv);
 	if (c->cl != NULL) {
@@ -304,17 +300,17 @@ static sfsistat r_eoh(SMFICTX *ctx)
 	feed(c, c->hbuf, c->hlen);
 	feed(c, "\r\n", 2);
 	c->hlen = 0;
-	return SMFIS_CONTINUE;
+	return NG_MILTER_CONTINUE;
 }
 
-static sfsistat r_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+static enum ng_milter_stat r_body(struct ng_milter_ctx *ctx, const unsigned char *chunk, size_t len)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return NG_MILTER_TEMPFAIL;
 	if (c->tenant != NULL && c->candidate)
 		feed(c, chunk, len); /* others were accepted at end of headers */
-	return noreply(c, SMFIP_NR_BODY);
+	return noreply(c, NG_MILTER_P_NR_BODY);
 }
 
 /* ----- end of data ----- */
@@ -326,7 +322,7 @@ static long long usec_since(const struct timespec *t0)
 	return (long long)(t1.tv_sec - t0->tv_sec) * 1000000LL + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-static void log_inbound(SMFICTX *ctx, struct rconn *c)
+static void log_inbound(struct ng_milter_ctx *ctx, struct rconn *c)
 {
 	char key[NG_RELAY_MSGID_MAX + 4], mid[300], snd[400], cl[80];
 	size_t klen;
@@ -350,7 +346,7 @@ static void log_inbound(SMFICTX *ctx, struct rconn *c)
 			       ng_store_strerror(rc));
 		}
 	}
-	char *q = smfi_getsymval(ctx, (char *)"i");
+	const char *q = ng_milter_getsymval(ctx, "i");
 	char qid[40];
 	ng_log(&mt_srv->log, NG_LOG_INFO,
 	       "inbound client=%s queue_id=%s sender=\"%s\" message_id=\"%s\" spf=%s dkim=%s "
@@ -445,7 +441,7 @@ static bool hold(struct rconn *c, const ng_verdict *v, const struct ng_relay_jud
 	return true;
 }
 
-static sfsistat eom_outbound(SMFICTX *ctx, struct rconn *c)
+static enum ng_milter_stat eom_outbound(struct ng_milter_ctx *ctx, struct rconn *c)
 {
 	const ng_verdict *v = c->cl != NULL ? ng_classify_end(c->cl) : NULL;
 	struct ng_relay_evidence e;
@@ -491,45 +487,44 @@ static sfsistat eom_outbound(SMFICTX *ctx, struct rconn *c)
 		act = NG_RELAY_TEMPFAIL;
 		why = "quarantine-failed";
 	}
-	sfsistat rc = SMFIS_CONTINUE;
+	enum ng_milter_stat rc = NG_MILTER_CONTINUE;
 	char text[600];
 	switch (act) {
 	case NG_RELAY_ALLOW:
 		break;
 	case NG_RELAY_ROUTE:
-		if (c->acts & SMFIF_ADDHDRS)
-			smfi_addheader(ctx, (char *)ROUTE_HEADER, j.filter);
+		if (c->acts & NG_MILTER_A_ADDHDRS)
+			ng_milter_addheader(ctx, (char *)ROUTE_HEADER, j.filter);
 		else
 			ng_log(&mt_srv->log, NG_LOG_WARN,
 			       "the MTA does not let milters add headers: not routed");
 		break;
 	case NG_RELAY_QUARANTINE:
 	case NG_RELAY_DISCARD:
-		rc = SMFIS_DISCARD;
+		rc = NG_MILTER_DISCARD;
 		break;
 	case NG_RELAY_REJECT:
 		mt_pct_escape(j.text, text, sizeof(text));
-		smfi_setreply(ctx, j.rcode, j.xcode, text);
-		rc = SMFIS_REJECT;
+		ng_milter_setreply(ctx, j.rcode, j.xcode, text);
+		rc = NG_MILTER_REJECT;
 		break;
 	case NG_RELAY_TEMPFAIL:
 		if (strcmp(why, "over-budget") == 0) {
 			mt_pct_escape(over.text, text, sizeof(text));
-			smfi_setreply(ctx, over.rcode, over.xcode, text);
+			ng_milter_setreply(ctx, over.rcode, over.xcode, text);
 		} else {
-			smfi_setreply(
-			    ctx, (char *)"451", (char *)"4.3.0",
-			    (char *)"message held back: cannot quarantine it now, try again "
-			            "later");
+			ng_milter_setreply(ctx, "451", "4.3.0",
+			                   "message held back: cannot quarantine it now, try again "
+			                   "later");
 		}
-		rc = SMFIS_TEMPFAIL;
+		rc = NG_MILTER_TEMPFAIL;
 		break;
 	}
 	if (act != j.action)
 		ng_relay_count_action(mt_srv->relay, j.action, act);
 
 	char cl[80], qid[40], snd[400], rc1[400], mid[300], subj[300], tn[200];
-	char *q = smfi_getsymval(ctx, (char *)"i");
+	const char *q = ng_milter_getsymval(ctx, "i");
 	ng_log(&mt_srv->log, NG_LOG_INFO,
 	       "outbound tenant=%s client=%s queue_id=%s sender=\"%s\" rcpts=%zu rcpt=\"%s\" "
 	       "class=%s orig_message_id=\"%s\" log=%s spf=%s spf_hop=%s verdict=%s score=%d "
@@ -554,54 +549,47 @@ static sfsistat eom_outbound(SMFICTX *ctx, struct rconn *c)
 	return rc;
 }
 
-static sfsistat r_eom(SMFICTX *ctx)
+static enum ng_milter_stat r_eom(struct ng_milter_ctx *ctx)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
-	sfsistat rc = c->tenant == NULL ? SMFIS_CONTINUE : eom_outbound(ctx, c);
+		return NG_MILTER_TEMPFAIL;
+	enum ng_milter_stat rc = c->tenant == NULL ? NG_MILTER_CONTINUE : eom_outbound(ctx, c);
 	msg_reset(c);
 	return rc;
 }
 
-static sfsistat r_abort(SMFICTX *ctx)
+static void r_abort(struct ng_milter_ctx *ctx)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c != NULL)
 		msg_reset(c);
-	return SMFIS_CONTINUE;
 }
 
-static sfsistat r_close(SMFICTX *ctx)
+static void r_close(struct ng_milter_ctx *ctx)
 {
-	struct rconn *c = smfi_getpriv(ctx);
+	struct rconn *c = ng_milter_getpriv(ctx);
 	if (c != NULL) {
 		msg_reset(c);
 		free(c->rcpts);
 		free(c->hbuf);
 		free(c);
-		smfi_setpriv(ctx, NULL);
+		ng_milter_setpriv(ctx, NULL);
 	}
-	return SMFIS_CONTINUE;
 }
 
-struct smfiDesc mt_relay_filter = {
-    .xxfi_name = (char *)"ndrguard-relay",
-    .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_SETSYMLIST,
-    .xxfi_connect = r_connect,
-    .xxfi_helo = NULL,
-    .xxfi_envfrom = r_envfrom,
-    .xxfi_envrcpt = r_envrcpt,
-    .xxfi_header = r_header,
-    .xxfi_eoh = r_eoh,
-    .xxfi_body = r_body,
-    .xxfi_eom = r_eom,
-    .xxfi_abort = r_abort,
-    .xxfi_close = r_close,
-    .xxfi_unknown = NULL,
-    .xxfi_data = NULL,
-    .xxfi_negotiate = r_negotiate,
+const struct ng_milter_desc mt_relay_filter = {
+    .name = "ndrguard-relay",
+    .negotiate = r_negotiate,
+    .connect = r_connect,
+    .envfrom = r_envfrom,
+    .envrcpt = r_envrcpt,
+    .header = r_header,
+    .eoh = r_eoh,
+    .body = r_body,
+    .eom = r_eom,
+    .abort = r_abort,
+    .close = r_close,
 };
 
 /* ----- periodic work and counters ----- */

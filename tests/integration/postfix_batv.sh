@@ -75,7 +75,7 @@ stop_milter() {
 	ng_stop "$milter_pid" 30
 	st=$?
 	milter_pid=""
-	# libmilter may need a moment before the port is free again
+	# the port may need a moment before it is free again
 	sleep 1
 	return $st
 }
