@@ -4,7 +4,7 @@
  * The classifier matches hundreds of error phrases against every diagnostic
  * text it sees, so matching is one pass over the text whatever the number of
  * patterns.  Patterns are added to an automaton, the automaton is built once
- * (failure links folded into a dense transition table over byte classes), and
+ * (failure links folded into transition tables over byte classes), and
  * from then on it is immutable: any number of threads may scan with the same
  * automaton concurrently without locking.  Nothing is global.
  *
@@ -42,12 +42,13 @@ ng_ac *ng_ac_new(void);
 int ng_ac_add(ng_ac *ac, const char *pat, size_t len, uint32_t id);
 
 /*
- * Compute failure links and the dense transition table, and end the building
+ * Compute failure links and the transition tables, and end the building
  * phase.  Building an automaton with no patterns is allowed (it never
  * matches).  Returns 0, or -1 when memory runs out (the automaton then stays
  * in its building phase and may be freed or built again); also -1 when the
- * automaton would have more than 65,535 states (states are 16-bit numbers;
- * a phrase table of a few thousand phrases needs some ten thousand).
+ * automaton would have more than 32,767 states (table entries are 16 bits,
+ * one of them a flag; a phrase table of a few thousand phrases needs some
+ * ten thousand).
  * Calling it again after success is a no-op returning 0.
  */
 int ng_ac_build(ng_ac *ac);

@@ -37,6 +37,11 @@ struct run {
 	unsigned long messages;
 	unsigned long errors;
 	bool header_done;
+	/* The directory of the last file opened, held open: the files of a
+	 * mailbox share it, and openat(2) relative to it spares the kernel
+	 * the walk down the whole path for each of them. */
+	int dirfd; /* -1: none */
+	char dir[4096];
 };
 
 void ng_help_classify(void)
@@ -284,11 +289,46 @@ static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox
 static void classify_dir_files(struct run *r, const char *dir);
 static void classify_dir(struct run *r, const char *path);
 
+/* A handle on a directory only to open files in it: O_PATH needs no read
+ * permission on the directory, only the search permission open(2) needs. */
+#ifdef O_PATH
+#define DIR_FLAGS (O_PATH | O_DIRECTORY | O_CLOEXEC)
+#else
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
+
+/*
+ * open(2) path for reading.  A path with a directory part is opened relative
+ * to that directory, kept open in r for the next file of the same directory
+ * (the same string; a directory that cannot be opened is not kept, and the
+ * whole path is opened instead).  Returns the fd or -1 with errno set.
+ */
+static int open_in_dir(struct run *r, const char *path)
+{
+	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL || slash[1] == '\0')
+		return open(path, flags);
+	size_t dl = slash == path ? 1 : (size_t)(slash - path); /* "/x": the root */
+	if (dl >= sizeof(r->dir))
+		return open(path, flags);
+	if (r->dirfd < 0 || strncmp(r->dir, path, dl) != 0 || r->dir[dl] != '\0') {
+		if (r->dirfd >= 0)
+			close(r->dirfd);
+		memcpy(r->dir, path, dl);
+		r->dir[dl] = '\0';
+		r->dirfd = open(r->dir, DIR_FLAGS);
+		if (r->dirfd < 0)
+			return open(path, flags);
+	}
+	return openat(r->dirfd, slash + 1, flags);
+}
+
 /* A path: a file, or a directory (Maildir or plain); reports what fails. */
 static void classify_file_or_dir(struct run *r, const char *path, bool top)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open_in_dir(r, path);
 	if (fd < 0) {
 		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
 		r->errors++;
@@ -379,7 +419,7 @@ static bool parse_format(const char *s, enum format *fmt)
 
 int ng_cmd_classify(int argc, char **argv)
 {
-	struct run r = {.fmt = FMT_TEXT};
+	struct run r = {.fmt = FMT_TEXT, .dirfd = -1};
 	unsigned long repeat = 1;
 	int i;
 
@@ -436,6 +476,8 @@ int ng_cmd_classify(int argc, char **argv)
 		for (int k = i; k < argc; k++)
 			classify_path(&r, argv[k]);
 	fflush(stdout);
+	if (r.dirfd >= 0)
+		close(r.dirfd);
 	ng_buf_free(&r.out);
 	ng_classifier_free(r.cl);
 	return r.errors > 0 ? NG_EXIT_RUNTIME : NG_EXIT_OK;
