@@ -345,7 +345,8 @@ grep -h 'zones reloaded' "${LOG[rbldnsd]}" | sed 's/^/rbldnsd: /' | head -1
 grep -h 'index built' "${LOG[dnsbld]}" | sed 's/.*index built: /dnsbld: index built: /' | head -1
 if command -v ss >/dev/null 2>&1; then
 	for srv in rbldnsd dnsbld; do
-		rb=$(ss -uamnH "sport = :${PORT[$srv]}" 2>/dev/null | sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p' | head -1)
+		# the largest: dnsbld's send-only twin socket (same port) receives nothing
+		rb=$(ss -uamnH "sport = :${PORT[$srv]}" 2>/dev/null | sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p' | sort -n | tail -1)
 		R[$srv.rcvbuf]=${rb:-?}
 	done
 	echo "UDP receive buffer (SO_RCVBUF): rbldnsd ${R[rbldnsd.rcvbuf]} B, dnsbld ${R[dnsbld.rcvbuf]} B"

@@ -7,7 +7,8 @@
  *                 first index, serve), the event loop, exit codes
  *   udp.c         dnsbld_listen parsed and bound (UDP and TCP per address);
  *                 UDP served in batches: one recvmmsg, every answer, one
- *                 sendmmsg, into buffers allocated once
+ *                 sendmmsg (on a send-only twin socket), into buffers
+ *                 allocated once; a short pause between batches under load
  *   tcp.c         TCP: two-byte length prefix, pipelining, idle timeout,
  *                 limits on connections, queries and unsent output
  *   reload.c      the index built from the store (or a --data file) on a
@@ -54,7 +55,8 @@ struct db_stats {
 
 /* One UDP socket and its event. */
 struct db_udp {
-	int fd;
+	int fd;  /* receives; watched by the loop */
+	int sfd; /* sends the answers: fd, or its send-only twin (udp.c) */
 	bool v6;
 	bool pktinfo; /* bound to a wildcard address: answer from the query's destination */
 	struct event *ev;

@@ -11,7 +11,9 @@
  * query): when a socket is readable, one recvmmsg takes up to
  * NG_DNSBLD_BATCH datagrams into buffers allocated once at start-up, each
  * is answered in place (the zone writes into the batch's answer buffers;
- * nothing is allocated), and one sendmmsg sends every answer; at most
+ * nothing is allocated), and one sendmmsg sends every answer, through a
+ * send-only twin of the socket (bind_udp); while queries keep coming, the
+ * next round waits GATHER_US for more of them to gather (udp_cb); at most
  * NG_DNSBLD_BATCHES rounds per wake-up, so TCP and signals get their turn.
  * A big SO_RCVBUF (SO_RCVBUFFORCE when we still may) holds bursts while a
  * round runs.  A socket bound to a wildcard address asks for the query's
@@ -26,12 +28,18 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The wait before the next read while queries come in (udp_cb), and the
+ * queries a round must have found for it. */
+#define GATHER_US  100
+#define GATHER_MIN 2
 
 uint64_t db_now_ms(void)
 {
@@ -133,8 +141,10 @@ static bool is_wildcard(const struct sockaddr *sa)
 	              sizeof(in6addr_any)) == 0;
 }
 
-/* A socket of type on sa, bound (and listening, for TCP); -1 with err. */
-static int bind_one(const struct addrinfo *ai, int type, char *err, size_t errlen)
+/* A socket of type on sa, bound (and listening, for TCP); -1 with err.
+ * reuseport: SO_REUSEPORT before the bind (the send-only twin, bind_udp);
+ * -2 when that option is refused. */
+static int bind_one(const struct addrinfo *ai, int type, bool reuseport, char *err, size_t errlen)
 {
 	char name[80];
 	addr_name(ai->ai_addr, name, sizeof(name));
@@ -148,6 +158,10 @@ static int bind_one(const struct addrinfo *ai, int type, char *err, size_t errle
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		close(fd);
+		return -2;
+	}
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
 		snprintf(err, errlen, "%s (%s): %s", name, type == SOCK_STREAM ? "TCP" : "UDP",
@@ -158,6 +172,48 @@ static int bind_one(const struct addrinfo *ai, int type, char *err, size_t errle
 	return fd;
 }
 
+/*
+ * The UDP socket of one address, and the socket its answers leave by.
+ *
+ * Answers go out through a second socket bound to the same address and
+ * port, in one SO_REUSEPORT group with the first, whose classic BPF
+ * program hands every datagram to the group's first socket: the second
+ * receives nothing.  The kernel has work on each answer that depends on
+ * the socket it leaves by: its send buffer is charged and released (the
+ * release wakes whatever waits on the socket, and the loop's epoll always
+ * waits on the receiving one), and that counter shares cache lines with
+ * the receive queue that the clients' CPUs fill.  A socket only sent on
+ * has neither cost.
+ *
+ * The receiving socket is bound first and without SO_REUSEPORT, so that an
+ * address in use (another dnsbld still running) fails as it always did;
+ * the option is set after the bind, the twin joins, and the group is made
+ * with the receiving socket first (the program's 0).  The twin is closed
+ * first at exit.  When any step is refused (an old kernel), one socket
+ * does both, as before.
+ */
+static int bind_udp(struct db_udp *u, const struct addrinfo *ai, char *err, size_t errlen)
+{
+	u->fd = u->sfd = bind_one(ai, SOCK_DGRAM, false, err, errlen);
+	if (u->fd < 0)
+		return -1;
+	int one = 1;
+	if (setsockopt(u->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		return 0;
+	char ignored[8];
+	int s = bind_one(ai, SOCK_DGRAM, true, ignored, sizeof(ignored));
+	struct sock_filter first[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+	struct sock_fprog prog = {.len = 1, .filter = first};
+	if (s >= 0 &&
+	    setsockopt(u->fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) == 0) {
+		u->sfd = s;
+		return 0;
+	}
+	if (s >= 0)
+		close(s);
+	return 0;
+}
+
 static void udp_options(struct db_server *srv, struct db_udp *u, const struct addrinfo *ai)
 {
 	int want = NG_DNSBLD_RCVBUF, got = 0;
@@ -166,7 +222,7 @@ static void udp_options(struct db_server *srv, struct db_udp *u, const struct ad
 	if (setsockopt(u->fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) < 0)
 		setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
 	int snd = 1 << 20;
-	setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+	setsockopt(u->sfd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
 	getsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
 	if (got < want)
 		ng_log(&srv->log, NG_LOG_WARN,
@@ -213,8 +269,7 @@ int db_listen(struct db_server *srv, char *err, size_t errlen)
 				return -1;
 			}
 			struct db_udp *u = &srv->udp[srv->nudp];
-			u->fd = bind_one(ai, SOCK_DGRAM, err, errlen);
-			if (u->fd < 0) {
+			if (bind_udp(u, ai, err, errlen) < 0) {
 				freeaddrinfo(res);
 				return -1;
 			}
@@ -223,7 +278,7 @@ int db_listen(struct db_server *srv, char *err, size_t errlen)
 			u->v6 = ai->ai_family == AF_INET6;
 			addr_name(ai->ai_addr, u->name, sizeof(u->name));
 			udp_options(srv, u, ai);
-			int t = bind_one(ai, SOCK_STREAM, err, errlen);
+			int t = bind_one(ai, SOCK_STREAM, false, err, errlen);
 			if (t < 0) {
 				freeaddrinfo(res);
 				return -1;
@@ -249,9 +304,11 @@ void db_listen_close(struct db_server *srv)
 		if (srv->udp[i].ev != NULL)
 			event_free(srv->udp[i].ev);
 		srv->udp[i].ev = NULL;
+		if (srv->udp[i].sfd >= 0 && srv->udp[i].sfd != srv->udp[i].fd)
+			close(srv->udp[i].sfd);
 		if (srv->udp[i].fd >= 0)
 			close(srv->udp[i].fd);
-		srv->udp[i].fd = -1;
+		srv->udp[i].fd = srv->udp[i].sfd = -1;
 	}
 	srv->nudp = 0;
 	for (size_t i = 0; i < srv->nlev; i++) {
@@ -373,7 +430,7 @@ static int round_trip(struct db_udp *u)
 		m++;
 	}
 	for (size_t sent = 0; sent < m;) {
-		int k = sendmmsg(u->fd, b->out + sent, (unsigned)(m - sent), MSG_DONTWAIT);
+		int k = sendmmsg(u->sfd, b->out + sent, (unsigned)(m - sent), MSG_DONTWAIT);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -387,14 +444,42 @@ static int round_trip(struct db_udp *u)
 	return n;
 }
 
+/* Let queries gather for a moment before the next read (see udp_cb). */
+static void gather_pause(void)
+{
+	struct timespec ts = {0, GATHER_US * 1000L};
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Rounds until the socket has gone quiet or NG_DNSBLD_BATCHES are done.
+ *
+ * A round's fixed cost (recvmmsg, sendmmsg, the clients woken by its
+ * answers, our own wake-up from the next query) is several times what one
+ * query costs, so the CPU per query falls with the number of queries per
+ * round.  Clients that wait for answers before they ask again (a resolver
+ * farm at its concurrency limit) send their next queries as the answers
+ * reach them, one by one; read at once, the socket yields a few at a time
+ * and the rounds stay small.  So when a round found more than one query,
+ * the next read waits GATHER_US: a query is answered at most that much
+ * later, and a busy server answers many times more queries per round.  A
+ * lone query (a quiet server) and a full batch (a backlog) are not made
+ * to wait.  The loop waits too (TCP, the other sockets, the reload): at
+ * most NG_DNSBLD_BATCHES - 1 pauses a turn, under a millisecond.
+ */
 static void udp_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_udp *u = arg;
 	(void)fd;
 	(void)what;
-	for (int round = 0; round < NG_DNSBLD_BATCHES; round++)
-		if (round_trip(u) < NG_DNSBLD_BATCH)
+	for (int round = 0; round < NG_DNSBLD_BATCHES; round++) {
+		int n = round_trip(u);
+		if (n >= NG_DNSBLD_BATCH)
+			continue;
+		if (n < GATHER_MIN || round + 1 == NG_DNSBLD_BATCHES)
 			break;
+		gather_pause();
+	}
 }
 
 int db_udp_start(struct db_server *srv, char *err, size_t errlen)

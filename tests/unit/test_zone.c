@@ -975,13 +975,13 @@ struct brute {
 	unsigned mask;
 };
 
-static void test_differential(void **state)
+/* count entries (past NG_ZONE_BUCKET_MIN, 4096, the index has a /16 table and
+ * keeps 16-bit keys); any4 is also asked about spans that cross /16s. */
+static void differential(size_t count, size_t probes)
 {
-	(void)state;
-	enum { N = 3000, PROBES = 20000 };
-	struct brute *list = calloc(N, sizeof(*list));
+	struct brute *list = calloc(count, sizeof(*list));
 	struct ng_zone_builder *b1 = ng_zone_builder_new(), *b2 = ng_zone_builder_new();
-	for (size_t i = 0; i < N; i++) {
+	for (size_t i = 0; i < count; i++) {
 		/* addresses from a /12 so that entries and ranges collide */
 		unsigned prefix = rnd() % 4 == 0 ? 20 + rnd() % 12 : 32;
 		uint32_t ip = 0x0a000000u | (rnd() & 0x000fffffu);
@@ -995,7 +995,7 @@ static void test_differential(void **state)
 		assert_int_equal(ng_zone_builder_add(b1, &n, list[i].mask), 0);
 	}
 	/* the same entries backwards: an equal index */
-	for (size_t i = N; i-- > 0;) {
+	for (size_t i = count; i-- > 0;) {
 		uint32_t ip = list[i].start;
 		unsigned prefix = 32;
 		while (prefix > 0 && (list[i].end - list[i].start) >> (32 - prefix) != 0)
@@ -1009,12 +1009,12 @@ static void test_differential(void **state)
 	struct ng_zone_index *x1 = ng_zone_builder_finish(b1, 1);
 	struct ng_zone_index *x2 = ng_zone_builder_finish(b2, 2);
 	assert_true(ng_zone_index_equal(x1, x2));
-	for (size_t p = 0; p < PROBES; p++) {
+	for (size_t p = 0; p < probes; p++) {
 		uint32_t ip = 0x0a000000u | (rnd() & 0x000fffffu);
 		if (p % 2 == 0)
-			ip = list[rnd() % N].start + (p % 4 == 0 ? 1 : 0);
+			ip = list[rnd() % count].start + (p % 4 == 0 ? 1 : 0);
 		unsigned want = 0;
-		for (size_t i = 0; i < N; i++)
+		for (size_t i = 0; i < count; i++)
 			if (list[i].start <= ip && ip <= list[i].end)
 				want |= list[i].mask;
 		unsigned got = ng_zone_index_lookup4(x1, ip);
@@ -1022,10 +1022,20 @@ static void test_differential(void **state)
 			fail_msg("differential: %08x got %u want %u", ip, got, want);
 		uint32_t lo = ip & ~0xffu, hi = ip | 0xffu;
 		bool any = false;
-		for (size_t i = 0; i < N && !any; i++)
+		for (size_t i = 0; i < count && !any; i++)
 			any = list[i].start <= hi && lo <= list[i].end;
 		if (ng_zone_index_any4(x1, lo, hi) != any)
 			fail_msg("differential any: %08x/24 want %d", lo, any);
+		/* a span of up to 2^18 addresses, from anywhere (/16s crossed) */
+		lo = ip - (rnd() & 0x3ffffu);
+		hi = lo + (rnd() & 0x3ffffu);
+		if (p % 7 == 0)
+			hi = 0xffffffffu;
+		any = false;
+		for (size_t i = 0; i < count && !any; i++)
+			any = list[i].start <= hi && lo <= list[i].end;
+		if (ng_zone_index_any4(x1, lo, hi) != any)
+			fail_msg("differential any: %08x-%08x want %d", lo, hi, any);
 	}
 	/* one more entry: no longer equal */
 	struct ng_zone_builder *b3 = ng_zone_builder_new();
@@ -1038,6 +1048,18 @@ static void test_differential(void **state)
 	ng_zone_index_free(x2);
 	ng_zone_index_free(x3);
 	free(list);
+}
+
+static void test_differential(void **state)
+{
+	(void)state;
+	differential(3000, 20000);
+}
+
+static void test_differential_bucketed(void **state)
+{
+	(void)state;
+	differential(20000, 4000);
 }
 
 /* 1,000,000 IPv4 addresses and 100,000 IPv6 /64s: the bytes per entry. */
@@ -1308,9 +1330,9 @@ int main(void)
 	    cmocka_unit_test(test_answers),      cmocka_unit_test(test_answer_details),
 	    cmocka_unit_test(test_parse),        cmocka_unit_test(test_lookups),
 	    cmocka_unit_test(test_nets),         cmocka_unit_test(test_any),
-	    cmocka_unit_test(test_differential), cmocka_unit_test(test_memory),
-	    cmocka_unit_test(test_settings),     cmocka_unit_test(test_from_config),
-	    cmocka_unit_test(test_rrl),
+	    cmocka_unit_test(test_differential), cmocka_unit_test(test_differential_bucketed),
+	    cmocka_unit_test(test_memory),       cmocka_unit_test(test_settings),
+	    cmocka_unit_test(test_from_config),  cmocka_unit_test(test_rrl),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
