@@ -17,7 +17,9 @@
 #   unlisted_dsn   again with milter_tag_classified = yes (second milter)
 #                  -> accepted with X-Ndrguard
 # and the milter's log must hold one "message" line per message, and it
-# must exit 0 on SIGTERM (under ASan: no leak).
+# must exit 0 on SIGTERM (under ASan: no leak).  Then, with a python3
+# client: a malformed packet closes its connection (logged), SIGTERM waits
+# for an open session and SIGINT ends it; exit 0.
 #
 # Exit 0 pass, 1 fail, 77 skip (no miltertest or rbldnsd).
 
@@ -103,6 +105,55 @@ stop_milter plain
 start_milter tagged -o milter_tag_classified=yes
 run unlisted_dsn 127.0.0.5 tagged=1
 stop_milter tagged
+
+# Signals and bad input, with a python3 client speaking the protocol:
+# a malformed packet closes its connection with a warning; SIGTERM waits
+# for a session that is still open, SIGINT then ends it at once.
+if command -v python3 >/dev/null 2>&1; then
+	start_milter signals
+	python3 - "$MPORT" "$milter_pid" >"$T/signals.out" 2>&1 <<'PY'
+import os, signal, socket, struct, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(struct.pack(">IcIII", 13, b"O", 6, 0x1ff, 0x1fffff))
+    n = struct.unpack(">I", s.recv(4))[0]
+    body = b""
+    while len(body) < n:
+        body += s.recv(n - len(body))
+    assert body[:1] == b"O", body
+    return s
+def closed(s):
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+bad = conn()
+bad.sendall(struct.pack(">I", 0))              # a packet of length 0
+print("bad packet closes" if closed(bad) else "bad packet left open")
+idle = conn()                                   # an open session
+os.kill(pid, signal.SIGTERM)
+time.sleep(1.5)
+try:
+    os.kill(pid, 0)
+    print("TERM waits for the open session")
+except ProcessLookupError:
+    print("TERM did not wait")
+os.kill(pid, signal.SIGINT)
+print("INT closes the session" if closed(idle) else "INT left the session open")
+PY
+	sed 's/^/     /' "$T/signals.out"
+	grep -q '^bad packet closes' "$T/signals.out"
+	check "a malformed packet closes its connection" $?
+	grep -q 'milter connection: empty packet: closed' "$T/milter-signals.log"
+	check "log: the malformed packet named" $?
+	grep -q '^TERM waits for the open session' "$T/signals.out"
+	check "SIGTERM waits for an open session" $?
+	grep -q '^INT closes the session' "$T/signals.out"
+	check "SIGINT then closes it" $?
+	ng_stop "$milter_pid" 10
+	check "milter exits 0 after SIGTERM and SIGINT" $?
+fi
 
 if [ $fails -ne 0 ]; then
 	echo "--- milter logs"
