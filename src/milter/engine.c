@@ -68,7 +68,7 @@ struct mt_engine {
 	struct worker *workers;
 	size_t threads, idle;
 	bool stopping, full_logged;
-	unsigned long long connections, protocol_errors;
+	unsigned long long connections, protocol_errors, started;
 };
 
 static void add_worker(struct mt_engine *e, struct worker *w)
@@ -232,6 +232,7 @@ static int start_worker(struct mt_engine *e)
 	pthread_mutex_lock(&e->mu);
 	e->threads++;
 	e->idle++;
+	e->started++;
 	add_worker(e, w);
 	pthread_t t;
 	int rc = pthread_create(&t, &attr, worker_main, w);
@@ -338,8 +339,9 @@ int mt_engine_run(struct mt_engine *e)
 		}
 	}
 	pthread_mutex_unlock(&e->mu);
-	ng_log(e->log, NG_LOG_INFO, "milter connections: %llu served, %llu protocol errors",
-	       e->connections, e->protocol_errors);
+	ng_log(e->log, NG_LOG_INFO,
+	       "milter connections: %llu served, %llu protocol errors, %llu worker threads started",
+	       e->connections, e->protocol_errors, e->started);
 	return rc;
 }
 
