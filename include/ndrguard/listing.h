@@ -76,6 +76,11 @@ const char *ng_cat_name(enum ng_cat c);
 /* The category named s (exactly as ng_cat_name() spells it); false when
  * none. */
 bool ng_cat_parse(const char *s, enum ng_cat *out);
+/* The categories in mask (bit 1 << category) as "bounce,autoreply", "-"
+ * when none; returns buf. */
+const char *ng_cats_format(unsigned mask, char *buf, size_t cap);
+/* t (Unix seconds) as "2026-11-29T08:55:50Z", "-" for 0; returns buf. */
+const char *ng_listing_time_format(int64_t t, char *buf, size_t cap);
 
 /* Returned (negative, apart from the store's NG_STORE_E* codes) when a
  * stored record does not decode. */

@@ -8,19 +8,11 @@
  * source available, then its reason from lib/classify/reason.c.
  */
 #include "classify/internal.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static void copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 static unsigned score(const ng_classifier *c, enum ng_signal s)
 {
@@ -65,7 +57,7 @@ static void finish_rcpt(ng_classifier *c, ng_rcpt *r, bool delayed)
 		bool generic = strcmp(st + 1, ".0.0") == 0;
 		if (r->status[0] == '\0' || !generic ||
 		    (sl >= 4 && strcmp(r->status + sl - 4, ".0.0") == 0))
-			copy(r->status, sizeof(r->status), st);
+			ng_str_copy(r->status, sizeof(r->status), st);
 	}
 	if (r->reply_code == 0 && dl > 0)
 		r->reply_code = ok ? ng_text_find_reply(d, dl) : ng_text_find_reply_fail(d, dl);
@@ -111,7 +103,7 @@ static ng_rcpt *new_rcpt(ng_classifier *c, const char *addr)
 	c->rcpt_cmd[c->v.nrcpt] = NG_CMD_NONE;
 	ng_rcpt *r = &c->v.rcpt[c->v.nrcpt++];
 	memset(r, 0, offsetof(ng_rcpt, diagnostic) + 1);
-	copy(r->address, sizeof(r->address), addr);
+	ng_str_copy(r->address, sizeof(r->address), addr);
 	return r;
 }
 
@@ -137,9 +129,9 @@ static void dsn_rcpt_from_text(ng_classifier *c, ng_rcpt *r, const struct dsn_gr
 		k = ng_cl_cand_find(c, g->orig_rcpt);
 	if (k >= 0 && c->cand[k].diag[0] != '\0' &&
 	    (r->diagnostic[0] == '\0' || strlen(r->diagnostic) < 12))
-		copy(r->diagnostic, sizeof(r->diagnostic), c->cand[k].diag);
+		ng_str_copy(r->diagnostic, sizeof(r->diagnostic), c->cand[k].diag);
 	if (r->diagnostic[0] == '\0' && c->ndsn == 1 && c->ncand == 1)
-		copy(r->diagnostic, sizeof(r->diagnostic), c->cand[0].diag);
+		ng_str_copy(r->diagnostic, sizeof(r->diagnostic), c->cand[0].diag);
 	/* a transcript in the text may hold the reply code the DSN lacks */
 	if (k < 0 && c->ndsn == 1 && c->ncand == 1)
 		k = 0;
@@ -177,15 +169,15 @@ static void rcpts_from_dsn(ng_classifier *c)
 		ng_rcpt *r = new_rcpt(c, addr);
 		if (r == NULL)
 			return;
-		copy(r->action, sizeof(r->action), g->action);
-		copy(r->status, sizeof(r->status), g->status);
-		copy(r->diagnostic, sizeof(r->diagnostic), g->diag);
+		ng_str_copy(r->action, sizeof(r->action), g->action);
+		ng_str_copy(r->status, sizeof(r->status), g->status);
+		ng_str_copy(r->diagnostic, sizeof(r->diagnostic), g->diag);
 		if (r->action[0] == '\0') {
 			const char *a = r->status[0] == '5'   ? "failed"
 			                : r->status[0] == '4' ? "delayed"
 			                : r->status[0] == '2' ? "delivered"
 			                                      : "";
-			copy(r->action, sizeof(r->action), a);
+			ng_str_copy(r->action, sizeof(r->action), a);
 		}
 		dsn_rcpt_from_text(c, r, g, addr);
 	}
@@ -196,8 +188,8 @@ static ng_rcpt *unnamed_rcpt(ng_classifier *c, const char *addr, const char *act
 {
 	ng_rcpt *r = new_rcpt(c, addr);
 	if (r != NULL) {
-		copy(r->action, sizeof(r->action), action);
-		copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
+		ng_str_copy(r->action, sizeof(r->action), action);
+		ng_str_copy(r->diagnostic, sizeof(r->diagnostic), c->text_all);
 		c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, -1);
 	}
 	return r;
@@ -254,8 +246,9 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 		ng_rcpt *r = new_rcpt(c, k->addr);
 		if (r == NULL)
 			return;
-		copy(r->action, sizeof(r->action), action);
-		copy(r->diagnostic, sizeof(r->diagnostic), k->diag[0] ? k->diag : c->text_all);
+		ng_str_copy(r->action, sizeof(r->action), action);
+		ng_str_copy(r->diagnostic, sizeof(r->diagnostic),
+		            k->diag[0] ? k->diag : c->text_all);
 		c->rcpt_cmd[c->v.nrcpt - 1] = rcpt_command(c, (int)i);
 		/* "Could not be delivered because of 550 5.1.1 User unknown. The
 		 * following recipients were affected: a@b": the reply before the
@@ -267,7 +260,7 @@ static void rcpts_from_text(ng_classifier *c, const char *action)
 		    !ng_text_find_status_fail(d, dl, st, sizeof(st)) &&
 		    (ng_text_find_reply_fail(c->lead, ll) != 0 ||
 		     ng_text_find_status_fail(c->lead, ll, st, sizeof(st)))) {
-			copy(r->diagnostic, sizeof(r->diagnostic), c->lead);
+			ng_str_copy(r->diagnostic, sizeof(r->diagnostic), c->lead);
 			ng_text_append_sq(r->diagnostic, sizeof(r->diagnostic), k->diag,
 			                  strlen(k->diag));
 		}
@@ -301,7 +294,7 @@ static void decide_feedback(ng_classifier *c)
 
 	set_class(c, NG_CLASS_FEEDBACK, c->arf_part ? 0.99 : 0.9);
 	if (c->jmrp && !c->arf_part && v->feedback_type[0] == '\0')
-		copy(v->feedback_type, sizeof(v->feedback_type), "abuse");
+		ng_str_copy(v->feedback_type, sizeof(v->feedback_type), "abuse");
 	for (unsigned i = 0; i < c->nfb; i++)
 		self_rcpt(c, c->fb[i], "feedback");
 	if (v->nrcpt > 0)
@@ -324,7 +317,7 @@ static void decide_feedback(ng_classifier *c)
 static void decide_unsubscribe(ng_classifier *c)
 {
 	set_class(c, NG_CLASS_FEEDBACK, 0.8);
-	copy(c->v.feedback_type, sizeof(c->v.feedback_type), "opt-out");
+	ng_str_copy(c->v.feedback_type, sizeof(c->v.feedback_type), "opt-out");
 	self_rcpt(c, c->from_addr, "feedback");
 }
 
@@ -482,8 +475,8 @@ static void decide_text(ng_classifier *c)
 
 void ng_cl_decide(ng_classifier *c)
 {
-	copy(c->v.reporting_mta, sizeof(c->v.reporting_mta),
-	     c->dsn_reporting_mta[0] ? c->dsn_reporting_mta : c->first_by);
+	ng_str_copy(c->v.reporting_mta, sizeof(c->v.reporting_mta),
+	            c->dsn_reporting_mta[0] ? c->dsn_reporting_mta : c->first_by);
 
 	if (c->arf_part || (c->jmrp && c->nfb > 0 && c->ndsn == 0 && !c->report_dsn))
 		decide_feedback(c);

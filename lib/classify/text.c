@@ -5,6 +5,7 @@
  * thread.
  */
 #include "classify/text.h"
+#include "util/str.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -309,11 +310,7 @@ size_t ng_text_dsn_addr(const char *v, size_t len, char *out, size_t cap)
 	while (n < len && (unsigned char)v[n] > 0x20 && v[n] != 0x7f && v[n] != '>' &&
 	       v[n] != '"' && v[n] != '(')
 		n++;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-	return n;
+	return ng_str_copyn(out, cap, v, n);
 }
 
 void ng_text_lower(char *out, size_t cap, const char *s, size_t len)

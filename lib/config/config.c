@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/file.h"
 #include "util/limits.h"
 
 struct value {
@@ -498,45 +499,11 @@ static int load_text(struct ng_config *cfg, const char *path, const char *text, 
 
 int ng_config_load(struct ng_config *cfg, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
+	size_t size;
+	char *text = ng_file_read(path, NG_CONF_FILE_MAX, &size, err, errlen);
+	if (text == NULL)
 		return -1;
-	}
-	char *text = NULL;
-	size_t size = 0, cap = 0;
-	int rc = 0;
-	for (;;) {
-		if (size + 4096 > cap) {
-			if (cap >= NG_CONF_FILE_MAX) {
-				errf(err, errlen, "%s: larger than %d bytes", path,
-				     NG_CONF_FILE_MAX);
-				rc = -1;
-				break;
-			}
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *n = realloc(text, ncap);
-			if (n == NULL) {
-				errf(err, errlen, "%s: out of memory", path);
-				rc = -1;
-				break;
-			}
-			text = n;
-			cap = ncap;
-		}
-		size_t got = fread(text + size, 1, cap - size, f);
-		size += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				errf(err, errlen, "%s: %s", path, strerror(errno));
-				rc = -1;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if (rc == 0)
-		rc = ng_config_parse_text(cfg, path, text != NULL ? text : "", size, err, errlen);
+	int rc = ng_config_parse_text(cfg, path, text, size, err, errlen);
 	free(text);
 	return rc;
 }

@@ -152,7 +152,7 @@ static void put_name(ng_buf *b, const char *name)
 void ng_listing_export_head(ng_buf *b, const struct ng_listing_export *x)
 {
 	char when[40];
-	lst_time_format(x->now, when, sizeof(when));
+	ng_listing_time_format(x->now, when, sizeof(when));
 	if (x->fmt == NG_LISTING_FMT_TEXT) {
 		ng_buf_printf(b, "# ndrguard listings as of %s\n", when);
 		ng_buf_puts(b, "# NET CATEGORIES FIRST LAST EXPIRES BOUNCE AUTOREPLY CALLOUT SPAM "
@@ -197,10 +197,10 @@ static int text_entry(ng_buf *b, const struct ng_listing_export *x, const struct
 		return 0;
 	char net[NG_LISTING_NET_TEXT_MAX], cats[64], t1[40], t2[40], t3[40];
 	ng_buf_printf(b, "%s %s %s %s %s", ng_listing_net_format(&l->net, net, sizeof(net)),
-	              lst_cats_format(listed ? l->cats & mask : 0, cats, sizeof(cats)),
-	              lst_time_format(l->first, t1, sizeof(t1)),
-	              lst_time_format(l->last, t2, sizeof(t2)),
-	              lst_time_format(listed ? l->expires : 0, t3, sizeof(t3)));
+	              ng_cats_format(listed ? l->cats & mask : 0, cats, sizeof(cats)),
+	              ng_listing_time_format(l->first, t1, sizeof(t1)),
+	              ng_listing_time_format(l->last, t2, sizeof(t2)),
+	              ng_listing_time_format(listed ? l->expires : 0, t3, sizeof(t3)));
 	for (unsigned i = 0; i < NG_CAT_N; i++)
 		ng_buf_printf(b, " %llu", (unsigned long long)l->hits[i]);
 	if (!l->manual && !l->removed && l->delistings == 0) {

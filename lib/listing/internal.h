@@ -40,11 +40,6 @@ bool lst_net_valid(const struct ng_listing_net *n);
 /* A v6 network inside ::ffff:0:0/96 (prefix >= 96) turned into IPv4. */
 void lst_net_unmap(struct ng_listing_net *n);
 
-/* t as "2026-11-29T08:55:50Z", "-" for 0. */
-const char *lst_time_format(int64_t t, char *buf, size_t cap);
-
-/* The categories in mask as "bounce,autoreply" ("-" when none). */
-const char *lst_cats_format(unsigned mask, char *buf, size_t cap);
 /* "bounce,autoreply" (or "-": 0) into a mask of listing categories;
  * false on an unknown or non-listing name. */
 bool lst_cats_parse(const char *s, size_t len, unsigned *mask);

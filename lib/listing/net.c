@@ -15,6 +15,7 @@
  * one record.
  */
 #include "listing/internal.h"
+#include "util/str.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ const char *ng_listing_strerror(int rc)
 	return rc == NG_LISTING_EDAMAGED ? "damaged record" : ng_store_strerror(rc);
 }
 
-const char *lst_cats_format(unsigned mask, char *buf, size_t cap)
+const char *ng_cats_format(unsigned mask, char *buf, size_t cap)
 {
 	size_t o = 0;
 	buf[0] = '\0';
@@ -115,17 +116,6 @@ bool lst_v4_parse(const char *s, size_t len, uint8_t out[4], unsigned *octets)
 	return true;
 }
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool lst_v6_parse(const char *s, size_t len, uint8_t out[16], unsigned *implied)
 {
 	char tmp[64];
@@ -145,10 +135,10 @@ bool lst_v6_parse(const char *s, size_t len, uint8_t out[16], unsigned *implied)
 	size_t i = 0;
 	for (;;) {
 		unsigned v = 0, digits = 0;
-		while (i < len && hexdigit(s[i]) >= 0) {
+		while (i < len && ng_hexval(s[i]) >= 0) {
 			if (++digits > 4)
 				return false;
-			v = v * 16 + (unsigned)hexdigit(s[i]);
+			v = v * 16 + (unsigned)ng_hexval(s[i]);
 			i++;
 		}
 		if (digits == 0 || words == 7)
@@ -348,7 +338,7 @@ bool ng_listing_net_contains(const struct ng_listing_net *outer, const struct ng
 	return memcmp(m.addr, outer->addr, 16) == 0;
 }
 
-const char *lst_time_format(int64_t t, char *buf, size_t cap)
+const char *ng_listing_time_format(int64_t t, char *buf, size_t cap)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;

@@ -57,7 +57,7 @@ char *ng_listing_encode(const struct ng_listing *l, size_t *len)
 	ng_kv_put_int(&b, "first", l->first);
 	ng_kv_put_int(&b, "last", l->last);
 	ng_kv_put_int(&b, "expires", l->expires);
-	ng_kv_put(&b, "cats", lst_cats_format(l->cats & NG_CAT_LISTING_MASK, cats, sizeof(cats)));
+	ng_kv_put(&b, "cats", ng_cats_format(l->cats & NG_CAT_LISTING_MASK, cats, sizeof(cats)));
 	for (unsigned i = 0; i < NG_CAT_N; i++)
 		ng_kv_put_int(&b, hits_key[i], clamp_u64(l->hits[i]));
 	ng_kv_put_int(&b, "manual", l->manual ? 1 : 0);

@@ -20,6 +20,7 @@
 #include "mime/param.h"
 #include "mime/rfc2047.h"
 #include "util/limits.h"
+#include "util/str.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -225,8 +226,8 @@ static void decode_qp(ng_mime *p, struct entity *e, const char *s, size_t len, b
 			soft = true;
 			break;
 		}
-		int hi = i + 2 < len ? ng_codec_hex(s[i + 1]) : -1;
-		int lo = i + 2 < len ? ng_codec_hex(s[i + 2]) : -1;
+		int hi = i + 2 < len ? ng_hexval(s[i + 1]) : -1;
+		int lo = i + 2 < len ? ng_hexval(s[i + 2]) : -1;
 		if (hi >= 0 && lo >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			i += 2;

@@ -8,6 +8,7 @@
 
 #include "mime/codec.h"
 #include "mime/param.h"
+#include "util/str.h"
 
 #include <string.h>
 #include <strings.h>
@@ -123,9 +124,9 @@ void ng_mime_param_value(const struct ng_mime_param *pm, char *out, size_t cap)
 		}
 	}
 	for (size_t j = 0; j < n && o + 1 < cap; j++) {
-		if (pm->encoded && s[j] == '%' && j + 2 < n && ng_codec_hex(s[j + 1]) >= 0 &&
-		    ng_codec_hex(s[j + 2]) >= 0) {
-			out[o++] = (char)(ng_codec_hex(s[j + 1]) * 16 + ng_codec_hex(s[j + 2]));
+		if (pm->encoded && s[j] == '%' && j + 2 < n && ng_hexval(s[j + 1]) >= 0 &&
+		    ng_hexval(s[j + 2]) >= 0) {
+			out[o++] = (char)(ng_hexval(s[j + 1]) * 16 + ng_hexval(s[j + 2]));
 			j += 2;
 		} else {
 			out[o++] = s[j];

@@ -8,6 +8,7 @@
  * adjacent encoded words disappears, as section 6.2 says.
  */
 #include "mime/rfc2047.h"
+#include "util/str.h"
 
 #include "mime/codec.h"
 
@@ -38,9 +39,9 @@ static size_t decode_text(char enc, const char *s, size_t n, char *raw, size_t c
 	for (size_t i = 0; i < n && o < cap; i++) {
 		if (s[i] == '_') {
 			raw[o++] = ' ';
-		} else if (s[i] == '=' && i + 2 < n && ng_codec_hex(s[i + 1]) >= 0 &&
-		           ng_codec_hex(s[i + 2]) >= 0) {
-			raw[o++] = (char)(ng_codec_hex(s[i + 1]) * 16 + ng_codec_hex(s[i + 2]));
+		} else if (s[i] == '=' && i + 2 < n && ng_hexval(s[i + 1]) >= 0 &&
+		           ng_hexval(s[i + 2]) >= 0) {
+			raw[o++] = (char)(ng_hexval(s[i + 1]) * 16 + ng_hexval(s[i + 2]));
 			i += 2;
 		} else {
 			raw[o++] = s[i];

@@ -15,6 +15,7 @@
  */
 #include "relay/authres.h"
 #include "relay/internal.h"
+#include "util/str.h"
 
 #include "ndrguard/config.h"
 #include "util/kv.h"
@@ -133,11 +134,7 @@ static void message_id(const char *v, char *out, size_t cap)
 		v++;
 	const char *lt = *v == '<' ? v : NULL;
 	const char *s = lt != NULL ? lt + 1 : v;
-	size_t n = lt != NULL ? strcspn(s, ">") : strcspn(s, " \t\r\n");
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
+	ng_str_copyn(out, cap, s, lt != NULL ? strcspn(s, ">") : strcspn(s, " \t\r\n"));
 }
 
 void ng_relay_log_header(const struct ng_relay *r, struct ng_relay_logrec *rec, const char *name,
@@ -217,16 +214,6 @@ void ng_relay_log_encode(const struct ng_relay *r, const struct ng_relay_logrec 
 	*expires = rec->time + r->log_ttl;
 }
 
-/* src cut to cap - 1 bytes. */
-static void copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 bool ng_relay_log_decode(const void *data, size_t len, struct ng_relay_logrec *rec)
 {
 	struct ng_kv_reader kr;
@@ -240,17 +227,17 @@ bool ng_relay_log_decode(const void *data, size_t len, struct ng_relay_logrec *r
 			rec->time = n;
 			have_time = true;
 		} else if (strcmp(key, "message_id") == 0)
-			copy(rec->message_id, sizeof(rec->message_id), val);
+			ng_str_copy(rec->message_id, sizeof(rec->message_id), val);
 		else if (strcmp(key, "sender") == 0)
-			copy(rec->sender, sizeof(rec->sender), val);
+			ng_str_copy(rec->sender, sizeof(rec->sender), val);
 		else if (strcmp(key, "client") == 0)
-			copy(rec->client, sizeof(rec->client), val);
+			ng_str_copy(rec->client, sizeof(rec->client), val);
 		else if (strcmp(key, "spf") == 0)
-			copy(rec->spf, sizeof(rec->spf), val);
+			ng_str_copy(rec->spf, sizeof(rec->spf), val);
 		else if (strcmp(key, "dkim") == 0)
-			copy(rec->dkim, sizeof(rec->dkim), val);
+			ng_str_copy(rec->dkim, sizeof(rec->dkim), val);
 		else if (strcmp(key, "dmarc") == 0)
-			copy(rec->dmarc, sizeof(rec->dmarc), val);
+			ng_str_copy(rec->dmarc, sizeof(rec->dmarc), val);
 		else if (strcmp(key, "spam") == 0)
 			rec->spam = strcmp(val, "yes") == 0  ? NG_RELAY_SPAM_YES
 			            : strcmp(val, "no") == 0 ? NG_RELAY_SPAM_NO

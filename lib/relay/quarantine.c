@@ -15,6 +15,7 @@
  * they also sort by time.
  */
 #include "ndrguard/quarantine.h"
+#include "util/str.h"
 
 #include "util/buf.h"
 #include "util/kv.h"
@@ -316,16 +317,6 @@ char *ng_qmeta_encode(const struct ng_qmeta *m, size_t *len)
 	return b.data;
 }
 
-/* src cut to cap - 1 bytes. */
-static void copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 int ng_qmeta_decode(const void *rec, size_t len, struct ng_qmeta *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -336,17 +327,17 @@ int ng_qmeta_decode(const void *rec, size_t len, struct ng_qmeta *m)
 	ng_kv_reader_init(&r, rec, len);
 	while (ng_kv_next(&r, key, sizeof(key), val, sizeof(val), NULL)) {
 		if (strcmp(key, "id") == 0)
-			copy(m->id, sizeof(m->id), val);
+			ng_str_copy(m->id, sizeof(m->id), val);
 		else if (strcmp(key, "time") == 0 && ng_kv_int(val, &n))
 			m->time = n;
 		else if (strcmp(key, "expires") == 0 && ng_kv_int(val, &n))
 			m->expires = n;
 		else if (strcmp(key, "tenant") == 0)
-			copy(m->tenant, sizeof(m->tenant), val);
+			ng_str_copy(m->tenant, sizeof(m->tenant), val);
 		else if (strcmp(key, "client") == 0)
-			copy(m->client, sizeof(m->client), val);
+			ng_str_copy(m->client, sizeof(m->client), val);
 		else if (strcmp(key, "sender") == 0)
-			copy(m->sender, sizeof(m->sender), val);
+			ng_str_copy(m->sender, sizeof(m->sender), val);
 		else if (strcmp(key, "rcpt") == 0) {
 			if (m->nrcpts == cap) {
 				size_t nc = cap != 0 ? 2 * cap : 4;
@@ -361,18 +352,18 @@ int ng_qmeta_decode(const void *rec, size_t len, struct ng_qmeta *m)
 				break;
 			m->rcpts[m->nrcpts++] = a;
 		} else if (strcmp(key, "class") == 0)
-			copy(m->cls, sizeof(m->cls), val);
+			ng_str_copy(m->cls, sizeof(m->cls), val);
 		else if (strcmp(key, "verdict") == 0)
-			copy(m->verdict, sizeof(m->verdict), val);
+			ng_str_copy(m->verdict, sizeof(m->verdict), val);
 		else if (strcmp(key, "score") == 0 && ng_kv_int(val, &n) && n > INT_MIN &&
 		         n < INT_MAX)
 			m->score = (int)n;
 		else if (strcmp(key, "rules") == 0)
-			copy(m->rules, sizeof(m->rules), val);
+			ng_str_copy(m->rules, sizeof(m->rules), val);
 		else if (strcmp(key, "subject") == 0)
-			copy(m->subject, sizeof(m->subject), val);
+			ng_str_copy(m->subject, sizeof(m->subject), val);
 		else if (strcmp(key, "orig_message_id") == 0)
-			copy(m->orig_message_id, sizeof(m->orig_message_id), val);
+			ng_str_copy(m->orig_message_id, sizeof(m->orig_message_id), val);
 		else if (strcmp(key, "size") == 0 && ng_kv_int(val, &n) && n >= 0)
 			m->size = (uint64_t)n;
 	}

@@ -17,6 +17,7 @@
  * after reading, and the one reported is the earliest in the file.
  */
 #include "relay/tenants.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -504,48 +505,11 @@ struct ng_tenants *ng_tenants_parse(const char *name, const char *text, size_t l
 
 struct ng_tenants *ng_tenants_load(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	size_t size;
+	char *text = ng_file_read(path, NG_RELAY_TENANTS_FILE_MAX, &size, err, errlen);
+	if (text == NULL)
 		return NULL;
-	}
-	char *text = NULL;
-	size_t size = 0, cap = 0;
-	bool bad = false;
-	for (;;) {
-		if (size == cap) {
-			if (cap > NG_RELAY_TENANTS_FILE_MAX) {
-				snprintf(err, errlen, "%s: larger than %d bytes", path,
-				         NG_RELAY_TENANTS_FILE_MAX);
-				bad = true;
-				break;
-			}
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *n = realloc(text, ncap);
-			if (n == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				bad = true;
-				break;
-			}
-			text = n;
-			cap = ncap;
-		}
-		size_t got = fread(text + size, 1, cap - size, f);
-		size += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				snprintf(err, errlen, "%s: %s", path, strerror(errno));
-				bad = true;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if (!bad && size > NG_RELAY_TENANTS_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path, NG_RELAY_TENANTS_FILE_MAX);
-		bad = true;
-	}
-	struct ng_tenants *t = bad ? NULL : ng_tenants_parse(path, text, size, err, errlen);
+	struct ng_tenants *t = ng_tenants_parse(path, text, size, err, errlen);
 	free(text);
 	return t;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "spf/check.h"
+#include "util/str.h"
 
 static const char *const result_names[] = {
     [NG_SPF_NONE] = "none",           [NG_SPF_NEUTRAL] = "neutral",
@@ -39,15 +40,6 @@ const char *ng_spf_result_name(enum ng_spf_result r)
 	if ((unsigned)r >= sizeof(result_names) / sizeof(result_names[0]))
 		return "permerror";
 	return result_names[r];
-}
-
-/* Copy src into dst (cap bytes), cut when longer. */
-static void copy_cut(char *dst, size_t cap, const char *src, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
 }
 
 struct ng_spf_frame *ng_spf_top(struct ng_spf_check *c)
@@ -202,7 +194,7 @@ bool ng_spf_push_frame(struct ng_spf_check *c, const char *domain)
 		ng_spf_finish(c, NG_SPF_TEMPERROR, "out of memory");
 		return false;
 	}
-	copy_cut(f->domain, sizeof(f->domain), domain, strlen(domain));
+	ng_str_copyn(f->domain, sizeof(f->domain), domain, strlen(domain));
 	c->frames[c->depth++] = f;
 	c->counted = false;
 	return true;
@@ -500,20 +492,20 @@ static const char *set_identity(struct ng_spf_check *c, const char *helo, const 
 		local = "postmaster";
 		llen = strlen(local);
 	}
-	copy_cut(c->local, sizeof(c->local), local, llen);
-	copy_cut(c->helo, sizeof(c->helo), helo, strlen(helo));
+	ng_str_copyn(c->local, sizeof(c->local), local, llen);
+	ng_str_copyn(c->helo, sizeof(c->helo), helo, strlen(helo));
 	size_t dlen = strlen(domain);
 	if (dlen > 0 && domain[dlen - 1] == '.')
 		dlen--;
 	if (dlen >= sizeof(c->odomain))
 		return NULL;
-	copy_cut(c->odomain, sizeof(c->odomain), domain, dlen);
+	ng_str_copyn(c->odomain, sizeof(c->odomain), domain, dlen);
 	/* l "@" o: both come from one address of NG_SPF_IDENTITY_MAX - 1
 	 * bytes at most, or are "postmaster" and a name: it fits. */
 	size_t n = strlen(c->local);
 	memcpy(c->sender, c->local, n);
 	c->sender[n++] = '@';
-	copy_cut(c->sender + n, sizeof(c->sender) - n, c->odomain, strlen(c->odomain));
+	ng_str_copyn(c->sender + n, sizeof(c->sender) - n, c->odomain, strlen(c->odomain));
 	return domain_ok(c->odomain) ? c->odomain : NULL;
 }
 
@@ -538,7 +530,7 @@ struct ng_spf_check *ng_spf_check_host(struct ng_dns_resolver *r, const char *ip
 		sender = "";
 	if (receiver == NULL || receiver[0] == '\0')
 		receiver = "unknown";
-	copy_cut(c->receiver, sizeof(c->receiver), receiver, strlen(receiver));
+	ng_str_copyn(c->receiver, sizeof(c->receiver), receiver, strlen(receiver));
 	snprintf(c->now, sizeof(c->now), "%" PRIdMAX, (intmax_t)now);
 
 	const char *domain = NULL;
@@ -547,7 +539,7 @@ struct ng_spf_check *ng_spf_check_host(struct ng_dns_resolver *r, const char *ip
 	else if ((domain = set_identity(c, helo, sender)) == NULL)
 		ng_spf_finish(c, NG_SPF_NONE, "not a domain name");
 	if (domain != NULL) {
-		copy_cut(c->out.domain, sizeof(c->out.domain), domain, strlen(domain));
+		ng_str_copyn(c->out.domain, sizeof(c->out.domain), domain, strlen(domain));
 		if (ng_spf_push_frame(c, domain))
 			run(c);
 	}

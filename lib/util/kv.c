@@ -2,6 +2,7 @@
  * kv.c - "key=value" record lines (kv.h).
  */
 #include "util/kv.h"
+#include "util/str.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,17 +63,6 @@ void ng_kv_reader_init(struct ng_kv_reader *r, const void *rec, size_t len)
 	r->end = r->p + len;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool ng_kv_next(struct ng_kv_reader *r, char *key, size_t kcap, char *val, size_t vcap, bool *cut)
 {
 	while (r->p < r->end) {
@@ -83,11 +73,7 @@ bool ng_kv_next(struct ng_kv_reader *r, char *key, size_t kcap, char *val, size_
 		const char *eq = memchr(line, '=', (size_t)(le - line));
 		if (eq == NULL || eq == line)
 			continue;
-		size_t kl = (size_t)(eq - line);
-		if (kl >= kcap)
-			kl = kcap - 1;
-		memcpy(key, line, kl);
-		key[kl] = '\0';
+		ng_str_copyn(key, kcap, line, (size_t)(eq - line));
 		size_t o = 0;
 		bool c = false;
 		for (const char *s = eq + 1; s < le; s++) {
@@ -98,9 +84,9 @@ bool ng_kv_next(struct ng_kv_reader *r, char *key, size_t kcap, char *val, size_
 					ch = '\n';
 				else if (e == 'r')
 					ch = '\r';
-				else if (e == 'x' && s + 2 < le && hexval(s[1]) >= 0 &&
-				         hexval(s[2]) >= 0) {
-					ch = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+				else if (e == 'x' && s + 2 < le && ng_hexval(s[1]) >= 0 &&
+				         ng_hexval(s[2]) >= 0) {
+					ch = (char)(ng_hexval(s[1]) * 16 + ng_hexval(s[2]));
 					s += 2;
 				} else
 					ch = e;

@@ -3,6 +3,9 @@
  */
 #include "util/privs.h"
 
+#include "ndrguard/config.h"
+#include "ndrguard/log.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -38,5 +41,18 @@ int ng_privs_drop(const char *user, char *err, size_t errlen)
 		snprintf(err, errlen, "still able to regain root after becoming '%s'", user);
 		return -1;
 	}
+	return 0;
+}
+
+int ng_privs_drop_daemon(const struct ng_config *cfg, const struct ng_log *log)
+{
+	char err[512];
+	if (ng_privs_drop(ng_config_str(cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
+		ng_log(log, NG_LOG_FATAL, "%s: daemon_user: %s",
+		       ng_config_where(cfg, NG_K_DAEMON_USER), err);
+		return -1;
+	}
+	if (geteuid() == 0)
+		ng_log(log, NG_LOG_WARN, "running as root: set daemon_user");
 	return 0;
 }

@@ -15,4 +15,11 @@
  */
 int ng_privs_drop(const char *user, char *err, size_t errlen);
 
+struct ng_config;
+struct ng_log;
+/* What every daemon does once it is bound: ng_privs_drop() to daemon_user
+ * of cfg, a fatal line naming where daemon_user was set when that fails,
+ * a warning when the process is still root after it.  0 or -1. */
+int ng_privs_drop_daemon(const struct ng_config *cfg, const struct ng_log *log);
+
 #endif

@@ -23,6 +23,7 @@
  * daemon.
  */
 #include "zone/internal.h"
+#include "util/str.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -316,15 +317,6 @@ static bool any6(const struct ng_zone_index *ix, const uint8_t lo[16], const uin
 	return memcmp(l, h, 16) <= 0 && any4(ix, low32(l), low32(h));
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* The k labels before the zone: an IPv4 address or block (d.c.b.a), an
  * IPv6 address or block (nibbles), both (short numeric names) or neither. */
 static void decide_address(const struct ng_zone *z, const struct ng_zone_index *ix,
@@ -354,7 +346,7 @@ static void decide_address(const struct ng_zone *z, const struct ng_zone_index *
 				v4ok = false;
 		}
 		if (v6ok) {
-			int h = len == 1 ? hexval(q->qname[at + 1]) : -1;
+			int h = len == 1 ? ng_hexval(q->qname[at + 1]) : -1;
 			if (h >= 0)
 				a6[pos / 2] |= (uint8_t)(pos % 2 == 0 ? h << 4 : h);
 			else

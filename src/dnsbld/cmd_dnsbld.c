@@ -150,13 +150,9 @@ static int setup(struct db_server *srv, const char *data)
 		       ng_config_where(cfg, NG_K_DNSBLD_LISTEN), err);
 		return rc == -2 ? NG_EXIT_USAGE : NG_EXIT_RUNTIME;
 	}
-	if (ng_privs_drop(ng_config_str(cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: daemon_user: %s",
-		       ng_config_where(cfg, NG_K_DAEMON_USER), err);
+	if (ng_privs_drop_daemon(cfg, &srv->log) < 0) {
 		return NG_EXIT_USAGE;
 	}
-	if (geteuid() == 0)
-		ng_log(&srv->log, NG_LOG_WARN, "running as root: set daemon_user");
 	/* big arrays straight from mmap and back to the system when freed, so
 	 * that a swapped-out index never lingers in the heap */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);

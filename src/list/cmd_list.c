@@ -108,34 +108,6 @@ static void clean(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-static const char *when(int64_t t, char *buf, size_t cap)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (t == 0)
-		snprintf(buf, cap, "-");
-	else if (gmtime_r(&tt, &tm) == NULL || strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, cap, "%lld", (long long)t);
-	return buf;
-}
-
-static const char *cats_text(unsigned mask, char *buf, size_t cap)
-{
-	size_t o = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0; i < NG_CAT_N; i++)
-		if ((mask & (1u << i)) != 0) {
-			int w = snprintf(buf + o, cap - o, "%s%s", o > 0 ? "," : "",
-			                 ng_cat_name((enum ng_cat)i));
-			if (w < 0 || (size_t)w >= cap - o)
-				break;
-			o += (size_t)w;
-		}
-	if (o == 0)
-		snprintf(buf, cap, "-");
-	return buf;
-}
-
 static void flush_out(struct list_ctx *lc)
 {
 	if (lc->out.data != NULL && lc->out.len > 0 &&
@@ -166,7 +138,7 @@ static void json_time(ng_buf *b, const char *key, int64_t t)
 	if (t == 0)
 		ng_buf_puts(b, "null,");
 	else {
-		when(t, w, sizeof(w));
+		ng_listing_time_format(t, w, sizeof(w));
 		ng_buf_json_str(b, w, strlen(w));
 		ng_buf_puts(b, ",");
 	}
@@ -222,13 +194,14 @@ static void show_text(struct list_ctx *lc, const struct ng_listing *l, bool list
 	ng_buf_printf(b, "  entry       %s\n", ng_listing_net_format(&l->net, net, sizeof(net)));
 	if (listed)
 		ng_buf_printf(b, "  listed      %s until %s\n",
-		              cats_text(l->cats, cats, sizeof(cats)),
-		              when(l->expires, t1, sizeof(t1)));
+		              ng_cats_format(l->cats, cats, sizeof(cats)),
+		              ng_listing_time_format(l->expires, t1, sizeof(t1)));
 	else
 		ng_buf_printf(b, "  listed      no%s%s\n", l->removed ? " (removed by hand)" : "",
 		              !l->removed && l->expires != 0 ? " (expired)" : "");
-	ng_buf_printf(b, "  first hit   %s\n  last hit    %s\n", when(l->first, t1, sizeof(t1)),
-	              when(l->last, t2, sizeof(t2)));
+	ng_buf_printf(b, "  first hit   %s\n  last hit    %s\n",
+	              ng_listing_time_format(l->first, t1, sizeof(t1)),
+	              ng_listing_time_format(l->last, t2, sizeof(t2)));
 	ng_buf_puts(b, "  hits       ");
 	for (unsigned i = 0; i < NG_CAT_N; i++)
 		ng_buf_printf(b, " %s=%llu", ng_cat_name((enum ng_cat)i),
@@ -245,7 +218,8 @@ static void show_text(struct list_ctx *lc, const struct ng_listing *l, bool list
 		clean(e->sender, snd, sizeof(snd));
 		clean(e->rcpt, rcpt, sizeof(rcpt));
 		ng_buf_printf(b, "  evidence    %s %s helo=%s from=<%s> to=<%s>\n",
-		              when(e->time, t1, sizeof(t1)), ng_cat_name(e->cat), helo, snd, rcpt);
+		              ng_listing_time_format(e->time, t1, sizeof(t1)), ng_cat_name(e->cat),
+		              helo, snd, rcpt);
 		/* header lines, one a line, control bytes shown */
 		const char *h = e->headers;
 		while (*h != '\0') {
@@ -337,7 +311,8 @@ static int do_add(struct list_ctx *lc, char **ips, int n, const struct ng_listin
 		}
 		char net[NG_LISTING_NET_TEXT_MAX], c[64], t[40];
 		printf("%s: listed %s until %s\n", ng_listing_net_format(&l.net, net, sizeof(net)),
-		       cats_text(l.cats, c, sizeof(c)), when(l.expires, t, sizeof(t)));
+		       ng_cats_format(l.cats, c, sizeof(c)),
+		       ng_listing_time_format(l.expires, t, sizeof(t)));
 	}
 	return NG_EXIT_OK;
 }

@@ -36,6 +36,7 @@
  * envelope, so every later delivery attempt carries the same tag.
  */
 #include "milter.h"
+#include "util/str.h"
 
 #include "util/limits.h"
 
@@ -120,10 +121,7 @@ void mt_strip_brackets(const char *s, char *out, size_t cap)
 		s++;
 		n -= 2;
 	}
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
+	ng_str_copyn(out, cap, s, n);
 }
 
 static void hbuf_add(struct mt_conn *c, const char *s, size_t n)

@@ -157,13 +157,9 @@ static int serve(struct mt_server *srv)
 		return NG_EXIT_RUNTIME;
 	}
 	srv->listen_unix = mt_engine_is_unix(srv->engine);
-	if (ng_privs_drop(ng_config_str(cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: daemon_user: %s",
-		       ng_config_where(cfg, NG_K_DAEMON_USER), err);
+	if (ng_privs_drop_daemon(cfg, &srv->log) < 0) {
 		return NG_EXIT_USAGE;
 	}
-	if (geteuid() == 0)
-		ng_log(&srv->log, NG_LOG_WARN, "running as root: set daemon_user");
 	if (srv->relay_mode) {
 		int rc = relay_setup(srv, err, sizeof(err));
 		if (rc != NG_EXIT_OK) {

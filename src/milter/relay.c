@@ -38,6 +38,7 @@
  * held.
  */
 #include "milter.h"
+#include "util/str.h"
 
 #include "util/limits.h"
 
@@ -228,11 +229,7 @@ static void copy_field(char *dst, size_t cap, const char *v)
 {
 	while (*v == ' ' || *v == '\t')
 		v++;
-	size_t n = strcspn(v, "\r\n");
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, v, n);
-	dst[n] = '\0';
+	ng_str_copyn(dst, cap, v, strcspn(v, "\r\n"));
 }
 
 static enum ng_milter_stat r_header(struct ng_milter_ctx *ctx, const char *name, const char *value)

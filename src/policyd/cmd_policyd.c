@@ -265,14 +265,10 @@ static int serve(struct pd_server *srv, struct ng_config *cfg)
 		       ng_config_where(srv->gen->cfg, srv->listen_key), lname, err);
 		goto out;
 	}
-	if (ng_privs_drop(ng_config_str(srv->gen->cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: daemon_user: %s",
-		       ng_config_where(srv->gen->cfg, NG_K_DAEMON_USER), err);
+	if (ng_privs_drop_daemon(srv->gen->cfg, &srv->log) < 0) {
 		rc = NG_EXIT_USAGE;
 		goto out;
 	}
-	if (geteuid() == 0)
-		ng_log(&srv->log, NG_LOG_WARN, "running as root: set daemon_user");
 	for (size_t i = 0; i < 4; i++) {
 		sigs[i] = evsignal_new(srv->base, signos[i], signal_cb, srv);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) < 0) {

@@ -271,14 +271,10 @@ static int serve(struct td_server *srv)
 		       ng_config_where(cfg, NG_K_TRAPD_LISTEN), err);
 		goto out;
 	}
-	if (ng_privs_drop(ng_config_str(cfg, NG_K_DAEMON_USER), err, sizeof(err)) < 0) {
-		ng_log(&srv->log, NG_LOG_FATAL, "%s: daemon_user: %s",
-		       ng_config_where(cfg, NG_K_DAEMON_USER), err);
+	if (ng_privs_drop_daemon(cfg, &srv->log) < 0) {
 		rc = NG_EXIT_USAGE;
 		goto out;
 	}
-	if (geteuid() == 0)
-		ng_log(&srv->log, NG_LOG_WARN, "running as root: set daemon_user");
 	if (open_store(srv, err, sizeof(err)) < 0) {
 		ng_log(&srv->log, NG_LOG_FATAL, "%s", err);
 		goto out;

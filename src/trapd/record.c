@@ -40,6 +40,7 @@
  * headers and report parts.  Nothing here blocks on a peer.
  */
 #include "trapd.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,11 +173,7 @@ enum ng_cat td_category(enum ng_class cls)
 /* Copy src into dst (cap bytes), cut, then redact trap addresses. */
 static void put_redacted(const struct td_server *srv, char *dst, size_t cap, const char *src)
 {
-	size_t n = strlen(src);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	ng_str_copy(dst, cap, src);
 	ng_listing_redact(dst, cap, srv->domains, srv->ndomains);
 }
 

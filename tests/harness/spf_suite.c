@@ -13,6 +13,8 @@
  * "N of M tests pass".  Exit 0 when all pass, 1 when some fail, 2 when the
  * file cannot be read or is malformed.
  */
+#include "util/str.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,17 +47,6 @@ static void on_done(void *arg, const struct ng_spf_outcome *out)
 	r->voids = out->void_lookups;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 /* Decode a percent-encoded field in place ("%" alone is ""); its length,
  * or -1 when malformed. */
 static long decode(char *s)
@@ -70,7 +61,7 @@ static long decode(char *s)
 			s[n++] = s[i];
 			continue;
 		}
-		int hi = hexval(s[i + 1]), lo = hi < 0 ? -1 : hexval(s[i + 2]);
+		int hi = ng_hexval(s[i + 1]), lo = hi < 0 ? -1 : ng_hexval(s[i + 2]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		s[n++] = (char)(hi << 4 | lo);
