@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 struct db_stats {
@@ -133,7 +134,7 @@ struct db_server {
 	struct evconnlistener *lev[NG_DNSBLD_LISTEN_MAX * 2];
 	int lev_fd[NG_DNSBLD_LISTEN_MAX * 2]; /* bound and listening; lev[i] owns it once made */
 	size_t nlev;
-	struct db_conn *conns;
+	LIST_HEAD(db_conns, db_conn) conns;
 	size_t nconns;
 	uint8_t tcp_query[NG_DNSBLD_QUERY_MAX];
 	uint8_t tcp_answer[2 + NG_DNSBLD_TCP_ANSWER_MAX];

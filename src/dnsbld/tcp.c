@@ -29,7 +29,7 @@
 struct db_conn {
 	struct db_server *srv;
 	struct bufferevent *bev;
-	struct db_conn *prev, *next;
+	LIST_ENTRY(db_conn) link; /* srv->conns */
 	unsigned queries;
 	bool closing; /* close once the output is sent */
 	bool paused;  /* reading stopped: too much output waiting */
@@ -38,12 +38,7 @@ struct db_conn {
 static void conn_free(struct db_conn *c)
 {
 	struct db_server *srv = c->srv;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	srv->nconns--;
 	bufferevent_free(c->bev);
 	free(c);
@@ -159,10 +154,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	}
 	c->srv = srv;
 	c->bev = bev;
-	c->next = srv->conns;
-	if (srv->conns != NULL)
-		srv->conns->prev = c;
-	srv->conns = c;
+	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->nconns++;
 	struct timeval idle = {NG_DNSBLD_TCP_IDLE_SEC, 0};
 	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
@@ -196,6 +188,6 @@ int db_tcp_start(struct db_server *srv, char *err, size_t errlen)
 
 void db_tcp_free_all(struct db_server *srv)
 {
-	while (srv->conns != NULL)
-		conn_free(srv->conns);
+	while (!LIST_EMPTY(&srv->conns))
+		conn_free(LIST_FIRST(&srv->conns));
 }

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,8 +53,8 @@
 
 struct worker {
 	struct mt_engine *e;
-	int fd; /* the connection served, -1 when none (under e->mu) */
-	struct worker *next, *prev;
+	int fd;                  /* the connection served, -1 when none (under e->mu) */
+	LIST_ENTRY(worker) link; /* e->workers */
 };
 
 struct mt_engine {
@@ -64,31 +65,11 @@ struct mt_engine {
 	bool unix_created;
 	time_t timeout;
 	pthread_mutex_t mu;
-	pthread_cond_t gone; /* a worker exited */
-	struct worker *workers;
+	LIST_HEAD(workers, worker) workers;
 	size_t threads, idle;
 	bool stopping, full_logged;
 	unsigned long long connections, protocol_errors, started;
 };
-
-static void add_worker(struct mt_engine *e, struct worker *w)
-{
-	w->next = e->workers;
-	w->prev = NULL;
-	if (e->workers != NULL)
-		e->workers->prev = w;
-	e->workers = w;
-}
-
-static void del_worker(struct mt_engine *e, struct worker *w)
-{
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		e->workers = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-}
 
 /* Write everything the session queued; false when the MTA is gone. */
 static bool flush(int fd, struct ng_milter_ctx *ctx)
@@ -211,8 +192,7 @@ static void *worker_main(void *arg)
 	if (!quit)
 		e->idle--;
 	e->threads--;
-	del_worker(e, w);
-	pthread_cond_broadcast(&e->gone);
+	LIST_REMOVE(w, link);
 	pthread_mutex_unlock(&e->mu);
 	free(w);
 	return NULL;
@@ -233,13 +213,13 @@ static int start_worker(struct mt_engine *e)
 	e->threads++;
 	e->idle++;
 	e->started++;
-	add_worker(e, w);
+	LIST_INSERT_HEAD(&e->workers, w, link);
 	pthread_t t;
 	int rc = pthread_create(&t, &attr, worker_main, w);
 	if (rc != 0) {
 		e->threads--;
 		e->idle--;
-		del_worker(e, w);
+		LIST_REMOVE(w, link);
 	}
 	pthread_mutex_unlock(&e->mu);
 	pthread_attr_destroy(&attr);
@@ -263,7 +243,6 @@ struct mt_engine *mt_engine_listen(const char *spec, const struct ng_milter_desc
 	e->log = log;
 	e->timeout = NG_MILTER_TIMEOUT;
 	pthread_mutex_init(&e->mu, NULL);
-	pthread_cond_init(&e->gone, NULL);
 	if (ng_listen_parse(spec, &e->listen, err, errlen) < 0 ||
 	    (e->lfd = ng_listen_socket(&e->listen, spec, 1024, &e->unix_created, err, errlen)) <
 	        0) {
@@ -283,6 +262,16 @@ struct mt_engine *mt_engine_listen(const char *spec, const struct ng_milter_desc
 bool mt_engine_is_unix(const struct mt_engine *e)
 {
 	return e->listen.is_unix;
+}
+
+/* End every open session at once (the MTA sees the connection close);
+ * under e->mu. */
+static void close_sessions(struct mt_engine *e)
+{
+	struct worker *w;
+	LIST_FOREACH(w, &e->workers, link)
+	if (w->fd >= 0)
+		shutdown(w->fd, SHUT_RDWR);
 }
 
 int mt_engine_run(struct mt_engine *e)
@@ -308,37 +297,33 @@ int mt_engine_run(struct mt_engine *e)
 			;
 	pthread_mutex_lock(&e->mu);
 	e->stopping = true;
-	if (rc == 0)
-		ng_log(e->log, NG_LOG_INFO, "%s: %s", strsignal(sig),
-		       sig == SIGINT ? "closing every milter connection"
-		                     : "no new milter connections; waiting for open ones to end");
-	/* wakes every worker blocked in accept(2) */
-	shutdown(e->lfd, SHUT_RDWR);
-	if (sig == SIGINT)
-		for (struct worker *w = e->workers; w != NULL; w = w->next)
-			if (w->fd >= 0)
-				shutdown(w->fd, SHUT_RDWR);
-	/* SIGINT still ends the open sessions while they are waited for */
-	while (e->threads > 0) {
-		struct timespec t;
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 100000000;
-		if (t.tv_nsec >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&e->gone, &e->mu, &t);
-		struct timespec zero = {0, 0};
-		if (sig != SIGINT && e->threads > 0 && sigtimedwait(&set, NULL, &zero) == SIGINT) {
-			sig = SIGINT;
+	shutdown(e->lfd, SHUT_RDWR); /* wakes every worker blocked in accept(2) */
+	pthread_mutex_unlock(&e->mu);
+	if (rc == 0 && sig != SIGINT)
+		ng_log(e->log, NG_LOG_INFO,
+		       "%s: no new milter connections; waiting for open ones to end",
+		       strsignal(sig));
+	/* Wait for the workers.  SIGINT, at once or while waiting, ends the
+	 * open sessions; every tick again, for a connection accepted just as
+	 * the stop began. */
+	bool closing = false;
+	for (;;) {
+		if (sig == SIGINT && !closing) {
+			closing = true;
 			ng_log(e->log, NG_LOG_INFO, "%s: closing every milter connection",
 			       strsignal(sig));
-			for (struct worker *w = e->workers; w != NULL; w = w->next)
-				if (w->fd >= 0)
-					shutdown(w->fd, SHUT_RDWR);
 		}
+		pthread_mutex_lock(&e->mu);
+		if (closing)
+			close_sessions(e);
+		size_t left = e->threads;
+		pthread_mutex_unlock(&e->mu);
+		if (left == 0)
+			break;
+		struct timespec tick = {0, 100000000};
+		if (sigtimedwait(&set, NULL, &tick) == SIGINT)
+			sig = SIGINT;
 	}
-	pthread_mutex_unlock(&e->mu);
 	ng_log(e->log, NG_LOG_INFO,
 	       "milter connections: %llu served, %llu protocol errors, %llu worker threads started",
 	       e->connections, e->protocol_errors, e->started);
@@ -354,6 +339,5 @@ void mt_engine_free(struct mt_engine *e)
 	if (e->unix_created)
 		unlink(e->listen.path);
 	pthread_mutex_destroy(&e->mu);
-	pthread_cond_destroy(&e->gone);
 	free(e);
 }

@@ -49,7 +49,7 @@
 
 struct pd_conn {
 	struct pd_server *srv;
-	struct pd_conn *prev, *next;
+	LIST_ENTRY(pd_conn) link; /* srv->conns */
 	evutil_socket_t fd;
 	struct event *rev;    /* EV_READ|EV_PERSIST with the idle timeout */
 	struct event *wev;    /* EV_WRITE, armed while `out` holds bytes */
@@ -96,12 +96,7 @@ static void conn_free(struct pd_conn *c)
 	if (c->out != NULL)
 		evbuffer_free(c->out);
 	evutil_closesocket(c->fd);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	srv->nconns--;
 	free(c);
 	if (srv->draining && srv->nconns == 0)
@@ -515,10 +510,7 @@ void pd_conn_accept(struct pd_server *srv, evutil_socket_t fd, const struct sock
 	c->id = ++srv->next_conn_id;
 	clock_gettime(CLOCK_MONOTONIC, &c->born);
 	peer_name(sa, salen, c->peer, sizeof(c->peer));
-	c->next = srv->conns;
-	if (srv->conns != NULL)
-		srv->conns->prev = c;
-	srv->conns = c;
+	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->nconns++;
 	c->parser = ng_policy_parser_new(NULL);
 	c->in = evbuffer_new();
@@ -540,9 +532,9 @@ void pd_conn_accept(struct pd_server *srv, evutil_socket_t fd, const struct sock
 
 void pd_conn_drain_all(struct pd_server *srv)
 {
-	struct pd_conn *c = srv->conns;
+	struct pd_conn *c = LIST_FIRST(&srv->conns);
 	while (c != NULL) {
-		struct pd_conn *next = c->next;
+		struct pd_conn *next = LIST_NEXT(c, link);
 		if (!c->busy)
 			conn_run(c); /* answers what is complete, then closes */
 		c = next;
@@ -555,14 +547,15 @@ void pd_conn_free_all(struct pd_server *srv)
 {
 	bool draining = srv->draining;
 	srv->draining = false; /* no "drained" callbacks while tearing down */
-	while (srv->conns != NULL)
-		conn_free(srv->conns);
+	while (!LIST_EMPTY(&srv->conns))
+		conn_free(LIST_FIRST(&srv->conns));
 	srv->draining = draining;
 }
 
 void pd_conn_retime_all(struct pd_server *srv)
 {
-	for (struct pd_conn *c = srv->conns; c != NULL; c = c->next)
-		if (c->reading)
-			event_add(c->rev, &srv->gen->idle);
+	struct pd_conn *c;
+	LIST_FOREACH(c, &srv->conns, link)
+	if (c->reading)
+		event_add(c->rev, &srv->gen->idle);
 }

@@ -30,6 +30,7 @@
 #include <event2/listener.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -109,7 +110,7 @@ struct pd_server {
 	time_t refused_logged;        /* rate limit of the "too many clients" line */
 	/* connections */
 	char rbuf[16384]; /* every read lands here first */
-	struct pd_conn *conns;
+	LIST_HEAD(pd_conns, pd_conn) conns;
 	size_t nconns;
 	unsigned long next_conn_id;
 	/* shutdown */

@@ -47,7 +47,7 @@
 
 struct td_conn {
 	struct td_server *srv;
-	struct td_conn *prev, *next;
+	LIST_ENTRY(td_conn) link; /* srv->conns */
 	struct bufferevent *bev;
 	struct ng_smtp_session *sess;
 	struct event *life; /* trapd_session_timeout */
@@ -71,8 +71,9 @@ static void add_counts(struct td_stats *st, const struct ng_smtp_counts *n)
 
 void td_conn_live_counts(const struct td_server *srv, struct td_stats *st)
 {
-	for (const struct td_conn *c = srv->conns; c != NULL; c = c->next)
-		add_counts(st, ng_smtp_session_counts(c->sess));
+	const struct td_conn *c;
+	LIST_FOREACH(c, &srv->conns, link)
+	add_counts(st, ng_smtp_session_counts(c->sess));
 }
 
 static void conn_free(struct td_conn *c)
@@ -85,12 +86,7 @@ static void conn_free(struct td_conn *c)
 		bufferevent_free(c->bev);
 	if (c->life != NULL)
 		event_free(c->life);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	srv->nconns--;
 	free(c);
 	if (srv->draining && srv->nconns == 0)
@@ -345,10 +341,7 @@ void td_conn_accept(struct td_server *srv, evutil_socket_t fd, const struct sock
 	c->srv = srv;
 	c->id = ++srv->next_conn_id;
 	peer_names(sa, salen, c);
-	c->next = srv->conns;
-	if (srv->conns != NULL)
-		srv->conns->prev = c;
-	srv->conns = c;
+	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->nconns++;
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
 		int one = 1;
@@ -366,9 +359,9 @@ void td_conn_accept(struct td_server *srv, evutil_socket_t fd, const struct sock
 
 void td_conn_drain_all(struct td_server *srv)
 {
-	struct td_conn *c = srv->conns;
+	struct td_conn *c = LIST_FIRST(&srv->conns);
 	while (c != NULL) {
-		struct td_conn *next = c->next;
+		struct td_conn *next = LIST_NEXT(c, link);
 		if (!c->closing && !ng_smtp_session_in_txn(c->sess)) {
 			end_session(c, NG_SMTP_CLOSE_SHUTDOWN);
 			settle(c);
@@ -381,9 +374,9 @@ void td_conn_drain_all(struct td_server *srv)
 
 void td_conn_close_all(struct td_server *srv)
 {
-	struct td_conn *c = srv->conns;
+	struct td_conn *c = LIST_FIRST(&srv->conns);
 	while (c != NULL) {
-		struct td_conn *next = c->next;
+		struct td_conn *next = LIST_NEXT(c, link);
 		end_session(c, NG_SMTP_CLOSE_SHUTDOWN);
 		settle(c);
 		c = next;
@@ -394,8 +387,8 @@ void td_conn_free_all(struct td_server *srv)
 {
 	bool draining = srv->draining;
 	srv->draining = false; /* no "drained" callbacks while tearing down */
-	while (srv->conns != NULL) {
-		struct td_conn *c = srv->conns;
+	struct td_conn *c;
+	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
 		end_session(c, NG_SMTP_CLOSE_PEER); /* an open transaction still counts */
 		conn_free(c);
 	}

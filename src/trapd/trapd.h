@@ -35,6 +35,7 @@ struct ng_listener;
 #include <event2/listener.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -86,7 +87,7 @@ struct td_server {
 	struct ng_listener *listener; /* lib/util/listener.c */
 	time_t refused_logged;        /* rate limit of the "too many clients" line */
 	/* sessions */
-	struct td_conn *conns;
+	LIST_HEAD(td_conns, td_conn) conns;
 	size_t nconns;
 	unsigned long next_conn_id;
 	/* classifiers (record.c): one for spooled messages at end of data,
