@@ -295,6 +295,7 @@ relay_demo() {
 	ndr=$bin
 	. tests/integration/common.sh
 	. tests/integration/dnsd.sh
+	. tests/integration/postfix.sh
 	. tests/integration/relay.sh
 	say() { printf '%s\n' "$*"; }
 	if [ "$(id -u)" != 0 ]; then

@@ -81,53 +81,42 @@ ng_pf_postfix() {
 	return $_pf_rc
 }
 
-ng_pf_write_main() {
-	cat >"$NG_PF_ETC/main.cf" <<EOF
-# throwaway instance written by tests/integration/postfix.sh
+# The main.cf lines every throwaway instance has (also the relay's and the
+# tenant's of relay.sh): its directories, loopback only, no DNS, no limits
+# that a test's bursts would hit.
+ng_pf_main_base() { # DIR MAILLOG HOSTNAME
+	cat <<EOF
 compatibility_level = 3.6
-queue_directory = $NG_PF_DIR/queue
-data_directory = $NG_PF_DIR/data
+queue_directory = $1/queue
+data_directory = $1/data
 meta_directory = /etc/postfix
-maillog_file_prefixes = $NG_PF_DIR
-maillog_file = $NG_PF_LOG
-myhostname = harness.test
-mydomain = harness.test
-myorigin = harness.test
-mydestination =
-local_recipient_maps =
+maillog_file_prefixes = $1
+maillog_file = $2
+myhostname = $3
+mydomain = $3
+myorigin = $3
 alias_maps =
 alias_database =
-relay_domains =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$NG_PF_SINK_PORT
 smtp_dns_support_level = disabled
 smtp_host_lookup = native
 smtpd_peername_lookup = no
 biff = no
 append_dot_mydomain = no
 enable_long_queue_ids = yes
-smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable, try again later
 smtpd_soft_error_limit = 1000
 smtpd_hard_error_limit = 1000
 smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 queue_run_delay = 2s
-minimal_backoff_time = 2s
-maximal_backoff_time = 10s
 EOF
-	for _pf_kv in "$@"; do
-		printf '%s\n' "$_pf_kv" >>"$NG_PF_ETC/main.cf"
-	done
 }
 
-ng_pf_write_master() {
-	_pf_ch=n
-	[ "${NG_PF_CHROOT:-0}" = 1 ] && _pf_ch=y
-	cat >"$NG_PF_ETC/master.cf" <<EOF
-# service type private unpriv chroot wakeup maxproc command
-127.0.0.1:$NG_PF_PORT inet n - $_pf_ch - - smtpd
+# master.cf's services apart from the listeners (the same for every
+# instance).
+ng_pf_master_services() {
+	cat <<EOF
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -149,6 +138,36 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+}
+
+ng_pf_write_main() {
+	{
+		echo "# throwaway instance written by tests/integration/postfix.sh"
+		ng_pf_main_base "$NG_PF_DIR" "$NG_PF_LOG" harness.test
+		cat <<EOF
+mydestination =
+local_recipient_maps =
+relay_domains =
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$NG_PF_SINK_PORT
+smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable, try again later
+minimal_backoff_time = 2s
+maximal_backoff_time = 10s
+EOF
+	} >"$NG_PF_ETC/main.cf"
+	for _pf_kv in "$@"; do
+		printf '%s\n' "$_pf_kv" >>"$NG_PF_ETC/main.cf"
+	done
+}
+
+ng_pf_write_master() {
+	_pf_ch=n
+	[ "${NG_PF_CHROOT:-0}" = 1 ] && _pf_ch=y
+	{
+		echo "# service type private unpriv chroot wakeup maxproc command"
+		echo "127.0.0.1:$NG_PF_PORT inet n - $_pf_ch - - smtpd"
+		ng_pf_master_services
+	} >"$NG_PF_ETC/master.cf"
 }
 
 ng_pf_start_sink() {

@@ -42,6 +42,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 . "$here/dnsd.sh"
+. "$here/postfix.sh"
 . "$here/relay.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 NDRGUARD" >&2; exit 2; }

@@ -2,7 +2,8 @@
 # instances on loopback, with `ndrguard milter --relay` attached: for the
 # relay guard's integration test, the demo and the benchmark.
 #
-# Sourced after common.sh and dnsd.sh.  Everything lives in $NG_TMP; every
+# Sourced after common.sh, dnsd.sh and postfix.sh (its main.cf and
+# master.cf bases).  Everything lives in $NG_TMP; every
 # process is stopped by its PID at exit (Postfix by `postfix stop`, then
 # its master's PID).  Root is needed (Postfix's master runs as root).
 #
@@ -56,60 +57,6 @@ ng_relay_stop_all() {
 		[ "$(cat "/proc/$_rl_p/comm" 2>/dev/null)" = master ] && kill -KILL "$_rl_p" 2>/dev/null
 	done
 	return 0
-}
-
-ng_relay_master_base() {
-	cat <<EOT
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOT
-}
-
-ng_relay_main_base() { # DIR HOSTNAME
-	cat <<EOT
-compatibility_level = 3.6
-queue_directory = $1/queue
-data_directory = $1/data
-meta_directory = /etc/postfix
-maillog_file_prefixes = $1
-maillog_file = $1/log/maillog
-myhostname = $2
-mydomain = $2
-myorigin = $2
-alias_maps =
-alias_database =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-smtpd_peername_lookup = no
-biff = no
-append_dot_mydomain = no
-enable_long_queue_ids = yes
-smtpd_soft_error_limit = 1000
-smtpd_hard_error_limit = 1000
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-queue_run_delay = 2s
-EOT
 }
 
 ng_relay_dirs() {
@@ -175,7 +122,7 @@ EOT
 
 	# The relay: inbound for tenant.example, outbound for the tenant.
 	{
-		ng_relay_main_base "$RL_R" relay.test
+		ng_pf_main_base "$RL_R" "$RL_R/log/maillog" relay.test
 		cat <<EOT
 mydestination =
 local_recipient_maps =
@@ -195,7 +142,7 @@ EOT
 		echo "127.0.0.1:$RL_RIN inet n - n - - smtpd"
 		echo "127.0.0.1:$RL_ROUT inet n - n - - smtpd"
 		echo "127.0.0.1:$RL_RREL inet n - n - - smtpd -o smtpd_milters= -o syslog_name=postfix-release"
-		ng_relay_master_base
+		ng_pf_master_services
 		echo "bouncepool unix - - n - - smtp -o smtp_bind_address=127.0.0.9 -o syslog_name=postfix-bouncepool"
 	} >"$RL_R/etc/master.cf"
 
@@ -203,7 +150,7 @@ EOT
 	# it as unknown (local_transport = error: no system mailbox is ever
 	# touched); sends everything else out through the relay from 127.0.0.3.
 	{
-		ng_relay_main_base "$RL_TN" tenant.test
+		ng_pf_main_base "$RL_TN" "$RL_TN/log/maillog" tenant.test
 		cat <<EOT
 mydestination = tenant.example
 local_recipient_maps =
@@ -218,7 +165,7 @@ EOT
 	} >"$RL_TN/etc/main.cf"
 	{
 		echo "127.0.0.1:$RL_TPORT inet n - n - - smtpd"
-		ng_relay_master_base
+		ng_pf_master_services
 	} >"$RL_TN/etc/master.cf"
 
 	printf 'acme 127.0.0.3/32\n' >"$NG_TMP/tenants"
