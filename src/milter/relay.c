@@ -174,8 +174,15 @@ static enum ng_milter_stat r_negotiate(struct ng_milter_ctx *ctx, unsigned long 
 	*pf0 = c->acts;
 	*pf1 = c->proto;
 	ng_milter_setpriv(ctx, c);
-	if (c->acts & NG_MILTER_A_SETSYMLIST)
-		ng_milter_setsymlist(ctx, NG_MILTER_STAGE_MAIL, "i {auth_authen}");
+	/* Only the macros read here: the queue id, and the SASL login at MAIL.
+	 * Postfix sends its milter_*_macros for every stage whose list is
+	 * empty, skipped events included (a resolver lookup per RCPT for
+	 * {rcpt_host} and {rcpt_mailer}), so each stage gets a list. */
+	if (c->acts & NG_MILTER_A_SETSYMLIST) {
+		for (int st = 0; st < NG_MILTER_NSTAGES; st++)
+			ng_milter_setsymlist(ctx, (enum ng_milter_stage)st,
+			                     st == NG_MILTER_STAGE_MAIL ? "i {auth_authen}" : "i");
+	}
 	return NG_MILTER_CONTINUE;
 }
 
