@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -81,6 +82,26 @@ static void log_stats(struct mt_server *srv)
 	       s->batv_rewritten, s->batv_refused);
 }
 
+/* Authentication-Results read with no authserv-id of one's own: any
+ * field counts, also one a sender forged into the spam whose bounce is
+ * judged later.  Allowed (a relay may strip them all at its edge), but
+ * said once at start-up. */
+static void warn_authserv(struct mt_server *srv, const struct ng_config *cfg)
+{
+	const char *const *ids, *const *hdrs;
+	size_t nh = ng_config_list(cfg, NG_K_RELAY_AUTH_HEADERS, &hdrs);
+	if (ng_config_list(cfg, NG_K_RELAY_AUTHSERV_IDS, &ids) > 0)
+		return;
+	for (size_t i = 0; i < nh; i++)
+		if (strcasecmp(hdrs[i], "Authentication-Results") == 0) {
+			ng_log(&srv->log, NG_LOG_WARN,
+			       "relay_authserv_ids is empty: every Authentication-Results field "
+			       "counts in the message log, also one a sender wrote; name your own "
+			       "filters' authserv-ids");
+			return;
+		}
+}
+
 /* Relay mode, after the privileges are dropped (so the store and the
  * quarantine belong to daemon_user): the rules, the store, the
  * quarantine. */
@@ -133,6 +154,7 @@ static int serve(struct mt_server *srv)
 			       ng_config_where(cfg, NG_K_STORE), err);
 			return NG_EXIT_USAGE;
 		}
+		warn_authserv(srv, cfg);
 		srv->spf_wait.tv_sec = (time_t)ng_config_int(cfg, NG_K_RELAY_SPF_TIMEOUT);
 		srv->quarantine_ttl = ng_config_int(cfg, NG_K_RELAY_QUARANTINE_TTL);
 		srv->stats_interval = ng_config_int(cfg, NG_K_RELAY_STATS_INTERVAL);

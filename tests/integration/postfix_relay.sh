@@ -109,6 +109,8 @@ grep -q 'inbound client=127.0.0.5 .*logged=yes' "$T/milter.log"
 check "the relay logged the inbound spam in the message log" $?
 grep -q 'outbound tenant=acme .*rcpt="joe@forged.example".*log=found' "$T/milter.log"
 check "the bounce's returned original was found in the message log" $?
+grep -q 'warning: relay_authserv_ids is empty: ' "$T/milter.log"
+check "start-up warns that relay_authserv_ids is empty" $?
 
 pool_sent=$(grep -c 'postfix-bouncepool/smtp\[[0-9]*\]: .*status=sent' "$R/log/maillog")
 [ "$pool_sent" = 4 ]
