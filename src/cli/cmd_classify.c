@@ -245,18 +245,38 @@ static ssize_t read_full(int fd, char *buf, size_t cap)
 	return (ssize_t)got;
 }
 
+/* classify_fd()'s size for a regular file whose size is not known: the
+ * directory entry said DT_REG, and no fstat(2) was made. */
+#define SIZE_REGULAR ((off_t)-1)
+
+/* One read(2) of a regular file: fewer bytes than asked only at its end. */
+static ssize_t read_once(int fd, char *buf, size_t cap)
+{
+	ssize_t n;
+	do
+		n = read(fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /*
  * Classify what fd delivers.  Plain read(2) into one static buffer: for the
  * many small files of a bounce mailbox, stdio's extra fstat and copies cost
- * more than the classification itself.
+ * more than the classification itself.  size: what fstat(2) gave for a
+ * regular file, SIZE_REGULAR for one of unknown size, 0 for anything else.
  */
 static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox, off_t size)
 {
 	static char chunk[65536];
 	/* A regular file that fits: one read of the size fstat(2) gave, and no
-	 * second read to see the end; what is appended later is not read. */
+	 * second read to see the end; what is appended later is not read.  Of
+	 * unknown size: a read that comes back short was at its end. */
 	bool whole = size > 0 && (size_t)size <= sizeof(chunk);
-	ssize_t n = read_full(fd, chunk, whole ? (size_t)size : sizeof(chunk));
+	ssize_t n = size == SIZE_REGULAR
+	                ? read_once(fd, chunk, sizeof(chunk))
+	                : read_full(fd, chunk, whole ? (size_t)size : sizeof(chunk));
+	if (size == SIZE_REGULAR && n >= 0 && (size_t)n < sizeof(chunk))
+		whole = true;
 	bool mbox = r->force_mbox || (may_be_mbox && n >= 5 && memcmp(chunk, "From ", 5) == 0);
 
 	if (mbox) {
@@ -355,6 +375,19 @@ static int skip_dot(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+/* A file its directory entry says is regular: no fstat(2) needed. */
+static void classify_regular(struct run *r, const char *path)
+{
+	int fd = open_in_dir(r, path);
+	if (fd < 0) {
+		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
+		r->errors++;
+		return;
+	}
+	classify_fd(r, fd, path, !ends_with(path, ".eml"), SIZE_REGULAR);
+	close(fd);
+}
+
 /* Every regular file of a directory, in name order. */
 static void classify_dir_files(struct run *r, const char *dir)
 {
@@ -370,8 +403,9 @@ static void classify_dir_files(struct run *r, const char *dir)
 		size_t dl = strlen(dir);
 		bool slash = dl > 0 && dir[dl - 1] == '/';
 		snprintf(path, sizeof(path), "%s%s%s", dir, slash ? "" : "/", list[i]->d_name);
-		if (list[i]->d_type == DT_REG || list[i]->d_type == DT_UNKNOWN ||
-		    list[i]->d_type == DT_LNK)
+		if (list[i]->d_type == DT_REG)
+			classify_regular(r, path);
+		else if (list[i]->d_type == DT_UNKNOWN || list[i]->d_type == DT_LNK)
 			classify_file_or_dir(r, path, false);
 		free(list[i]);
 	}
