@@ -16,6 +16,9 @@
 #   SOCKET    unix (default) or tcp: where both milters listen
 #   DOMAINS   default 20: forged and legitimate sender domains (each with
 #             an SPF record) the bounces cycle through
+#   PER_CONN  default 1: messages per SMTP connection (a tenant's MTA with
+#             a queue sends several on one; Postfix opens a milter
+#             connection per SMTP connection)
 #
 # One throwaway Postfix (tests/integration/postfix.sh, smtpd not chrooted,
 # relaying to smtp-sink), milter_protocol = 6, milter_default_action =
@@ -31,8 +34,8 @@
 # info (one line per judged message, as in production), SPF records from
 # rbldnsd (tests/integration/dnsd.sh, a generic zone "example").
 #
-# The load: a small python3 client written by this script (one message per
-# connection, no pipelining, SESSIONS connections in flight, every one from
+# The load: a small python3 client written by this script (PER_CONN
+# messages per connection, default one; no pipelining, SESSIONS connections in flight, every one from
 # the tenant's 127.0.0.3; bench/smtp_load.c sends one fixed body for every
 # class, so it cannot send reports).  Message i is, by i mod 20:
 #   0-17  ordinary outbound mail of the tenant, 2 KB text/plain (90%);
@@ -93,9 +96,11 @@ SESSIONS=${SESSIONS:-"20 2"}
 VARIANTS=${VARIANTS:-"N O G"}
 SOCKET=${SOCKET:-unix}
 DOMAINS=${DOMAINS:-20}
+PER_CONN=${PER_CONN:-1}
 TENANT_IP=127.0.0.3
 
 case "$SOCKET" in unix | tcp) ;; *) echo "$0: SOCKET must be unix or tcp" >&2; exit 2 ;; esac
+case "$PER_CONN" in '' | *[!0-9]* | 0) echo "$0: PER_CONN must be a number >= 1" >&2; exit 2 ;; esac
 [ -x "$NDRGUARD" ] || { echo "$0: $NDRGUARD: not an executable" >&2; exit 2; }
 ng_pf_require
 ng_dnsd_require
@@ -119,7 +124,7 @@ T=$NG_TMP
 cat >"$T/relay_load.py" <<'PY'
 """The load client of bench/bench-relay.sh (see its header).
 
-usage: relay_load.py HOST:PORT MESSAGES SESSIONS SRC DOMAINS LOGFILE
+usage: relay_load.py HOST:PORT MESSAGES SESSIONS SRC DOMAINS LOGFILE [PER_CONN]
 Output: RESULT lines as bench/smtp_load.c's (plus ms=, the median time from
 connect to the end-of-data reply, per class, and cpu= on the total),
 SAMPLE lines with the first 4xx/5xx/error per class, and LOGFILE with one
@@ -136,6 +141,7 @@ host, port = sys.argv[1].rsplit(":", 1)
 SERVER = (host, int(port))
 N, SESS, SRC, DOMAINS, LOG = (int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
                               int(sys.argv[5]), sys.argv[6])
+PER_CONN = int(sys.argv[7]) if len(sys.argv) > 7 else 1  # messages per connection
 TIMEOUT = 120.0
 NAMES = ("ordinary", "forged", "legit")
 DATE = "Thu, 01 Jan 2026 00:00:00 +0000"
@@ -271,7 +277,19 @@ active = 0
 
 class Sess:
     __slots__ = ("sock", "step", "idx", "cls", "sender", "rcpt", "body", "out", "inb",
-                 "t0", "deadline", "done")
+                 "t0", "deadline", "done", "nmsg")
+
+
+def next_message(s):
+    """The next message of the run on session s (its clock starts now)."""
+    global started
+    s.idx = started
+    started += 1
+    s.cls, s.sender, s.rcpt, s.body = message(s.idx)
+    counts[s.cls][0] += 1
+    s.done = False
+    s.nmsg += 1
+    s.t0 = time.monotonic()
 
 
 def outcome(s, kind, text):
@@ -299,14 +317,10 @@ def close(s):
 def start():
     global started, active
     s = Sess()
-    s.idx = started
-    started += 1
-    s.cls, s.sender, s.rcpt, s.body = message(s.idx)
-    counts[s.cls][0] += 1
-    s.done = False
+    s.nmsg = 0
+    next_message(s)
     s.inb = s.out = b""
     s.step = CONNECT
-    s.t0 = time.monotonic()
     s.deadline = s.t0 + TIMEOUT
     sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sk.setblocking(False)
@@ -365,6 +379,11 @@ def on_reply(s, code, text):
         send(s, (s.body + ".\r\n").encode())
     elif s.step == DOT:
         outcome(s, "ok", text)
+        if s.nmsg < PER_CONN and started < N:
+            next_message(s)  # the same connection, as a client with a queue does
+            s.step = MAIL
+            send(s, ("MAIL FROM:<%s>\r\n" % s.sender).encode())
+            return
         s.step = QUIT
         send(s, b"QUIT\r\n")
 
@@ -618,7 +637,7 @@ run() {
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	out="$T/run-$_sess-$tag-$v.out"
 	"$PY" "$T/relay_load.py" "127.0.0.1:$port" "$_n" "$_sess" "$TENANT_IP" "$DOMAINS" \
-		"$out.msgs" >"$out" 2>&1
+		"$out.msgs" "$PER_CONN" >"$out" 2>&1
 	rc=$?
 	t1=$(now)
 	load1=$(cut -d' ' -f1 /proc/loadavg)
@@ -683,7 +702,7 @@ run() {
 
 echo "bench-relay: $ROUNDS rounds per configuration; $MESSAGES messages a run at 20 sessions," \
 	"$MESSAGES2 at fewer; 90% ordinary (2 KB), 5% reports to forged senders (SPF fail)," \
-	"5% to genuine ones (SPF pass); all from tenant $TENANT_IP"
+	"5% to genuine ones (SPF pass); all from tenant $TENANT_IP, $PER_CONN per connection"
 echo "  N = no milter, O = no-op libmilter milter (every callback), G = ndrguard relay guard" \
 	"($("$NDRGUARD" version 2>/dev/null)); variants: $VARIANTS; milters on $SOCKET sockets"
 echo "  rbldnsd (SPF, $DOMAINS forged + $DOMAINS genuine domains) at 127.0.0.1:$NG_DNSD_PORT;" \
