@@ -21,7 +21,8 @@
 #       recipient of tenant.example, bounces it as unknown and sends through
 #       RL_ROUT from 127.0.0.3; and the relay milter (its configuration
 #       $RL_CONF, plus each CONF_LINE; its log $NG_TMP/milter.log, its PID
-#       RL_MILTER_PID).  RL_R and RL_TN are the instances' directories.
+#       RL_MILTER_PID; its tenants file has acme, then $RL_TENANTS_MORE).
+#       RL_R and RL_TN are the instances' directories.
 #   ng_relay_send FROM_IP SENDER RCPT [SUBJECT]
 #                           -> one message into R's inbound listener (swaks)
 #   ng_relay_sink_count     -> messages the sink received so far
@@ -168,7 +169,7 @@ EOT
 		ng_pf_master_services
 	} >"$RL_TN/etc/master.cf"
 
-	printf 'acme 127.0.0.3/32\n' >"$NG_TMP/tenants"
+	printf 'acme 127.0.0.3/32\n%s' "${RL_TENANTS_MORE:-}" >"$NG_TMP/tenants"
 	RL_CONF=$NG_TMP/ndrguard.conf
 	cat >"$RL_CONF" <<EOT
 relay_milter_listen = inet:127.0.0.1:$RL_MPORT
