@@ -23,7 +23,8 @@
 # front of a tenant, two throwaway Postfix instances
 # (tests/integration/relay.sh): the tenant's bounce of spam with a forged
 # sender is quarantined, the bounce of a legitimate message leaves through
-# the bounce pool; then `BIN quarantine list` and `release`.  Needs what
+# the bounce pool, the relay's own bounce of spam the tenant refuses at RCPT
+# is quarantined; then `BIN quarantine list` and `release`.  Needs what
 # part 2 needs; NG_DEMO_RELAY=0 skips it.
 # Part 5 runs the list side: `BIN trapd` and `BIN dnsbld` on one store; a
 # bounce and a sender callout to trap addresses get their senders listed,
@@ -289,7 +290,9 @@ echo "signature: policyd and the milter refuse the last two with 550 5.7.1."
 # throwaway Postfix instances, rbldnsd with SPF records, the relay milter).
 # Spam with a forged sender reaches the tenant, which bounces it: the bounce
 # is quarantined.  A legitimate message to an unknown user: its bounce
-# leaves through the bounce pool.  Then the quarantine, and a release.
+# leaves through the bounce pool.  Spam for a user the tenant refuses at
+# RCPT: the relay's own bounce, judged through non_smtpd_milters, is
+# quarantined too.  Then the quarantine, and a release.
 relay_demo() {
 	set +e
 	ndr=$bin
@@ -310,7 +313,15 @@ relay_demo() {
 	done
 	ng_tmpdir
 	T=$NG_TMP
+	RL_TENANTS_MORE='self 127.0.0.1/32
+'
 	ng_relay_start "$ndr"
+	postconf -c "$RL_R/etc" -e "internal_mail_filter_classes = bounce" \
+		"non_smtpd_milters = inet:127.0.0.1:$RL_MPORT"
+	postconf -c "$RL_TN/etc" -e "smtpd_recipient_restrictions = check_recipient_access inline:{{refused@tenant.example = 550 5.1.1 User unknown}}, permit_mynetworks, reject_unauth_destination"
+	ng_relay_pf "$RL_R" reload
+	ng_relay_pf "$RL_TN" reload
+	sleep 1
 	say "Relay R (relay.test) serves tenant acme (127.0.0.3), whose server T accepts"
 	say "every recipient of tenant.example and bounces the unknown ones.  DNS says:"
 	say "    forged.example  TXT \"v=spf1 ip4:192.0.2.0/24 -all\""
@@ -322,8 +333,14 @@ relay_demo() {
 	say "2. A message from 127.0.0.6, bob@legit.example, to gone@tenant.example;"
 	say "   T bounces it to bob@legit.example."
 	ng_relay_send 127.0.0.6 bob@legit.example gone@tenant.example "meeting"
+	say "3. Spam from 127.0.0.5 with the forged sender ann@forged.example to"
+	say "   refused@tenant.example, which T refuses at RCPT: now the relay itself"
+	say "   bounces it.  Postfix hands its own bounces to the relay milter"
+	say "   (internal_mail_filter_classes = bounce, non_smtpd_milters), which sees"
+	say "   them come from 127.0.0.1, a tenant named self in the tenants file."
+	ng_relay_send 127.0.0.5 ann@forged.example refused@tenant.example "cheap pills"
 	i=0
-	while [ $i -lt 200 ] && [ "$(grep -c ' outbound tenant=' "$T/milter.log")" -lt 2 ]; do
+	while [ $i -lt 200 ] && [ "$(grep -c ' outbound tenant=' "$T/milter.log")" -lt 3 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -337,7 +354,7 @@ relay_demo() {
 	say "Where the bounces went (the relay's maillog):"
 	grep 'postfix-bouncepool/smtp\[[0-9]*\]: .*status=sent' "$RL_R/log/maillog" |
 		sed -e 's/.*: to=/    bouncepool: to=/' -e 's/, relay=.*status=/ status=/' -e 's/ (.*//'
-	say "    (nothing went to joe@forged.example)"
+	say "    (nothing went to joe@forged.example or ann@forged.example)"
 	say ""
 	say "    \$ ndrguard quarantine list"
 	"$ndr" quarantine -c "$RL_CONF" list | sed 's/^/    /'
