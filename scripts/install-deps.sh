@@ -6,7 +6,7 @@
 # apt-get is not called at all, so repeated `make check` runs stay fast.
 set -eu
 
-pkgs_build="gcc make cmake pkg-config libc6-dev libc-ares-dev libevent-dev libssl-dev liblmdb-dev"
+pkgs_build="gcc make cmake pkg-config libc6-dev libc-ares-dev libevent-dev libssl-dev liblmdb-dev liburing-dev"
 # libmilter-dev only for the benchmarks' no-op reference milter (bench/noop_milter.c).
 # The real peers of the integration tests: Postfix (with smtp-sink), rbldnsd
 # as the test DNS server, dig, swaks and miltertest.

@@ -13,6 +13,7 @@
  * classifies every input N times in one process).
  */
 #include "cli.h"
+#include "readahead.h"
 
 #include <ndrguard/classify.h>
 
@@ -42,6 +43,10 @@ struct run {
 	 * the walk down the whole path for each of them. */
 	int dirfd; /* -1: none */
 	char dir[4096];
+	/* Read-ahead (readahead.h), NULL without io_uring: one for the paths
+	 * of the command line, one for the files of a directory among them,
+	 * whose batches run while the first's results wait. */
+	struct ng_ra *ra_top, *ra_dir;
 };
 
 void ng_help_classify(void)
@@ -265,6 +270,43 @@ static ssize_t read_once(int fd, char *buf, size_t cap)
  * more than the classification itself.  size: what fstat(2) gave for a
  * regular file, SIZE_REGULAR for one of unknown size, 0 for anything else.
  */
+/*
+ * The first n bytes of a file are at chunk (n < 0: its first read failed);
+ * unless whole, the rest is read from fd into chunk, cap bytes at a time.
+ */
+static int classify_from(struct run *r, int fd, const char *path, bool may_be_mbox,
+                         const char *first, char *chunk, size_t cap, ssize_t n, bool whole)
+{
+	const char *data = first;
+	bool mbox = r->force_mbox || (may_be_mbox && n >= 5 && memcmp(data, "From ", 5) == 0);
+
+	if (mbox) {
+		struct mbox m = {.r = r, .path = path, .line_start = true};
+		while (n > 0) {
+			mbox_feed(&m, data, (size_t)n);
+			n = whole ? 0 : read_full(fd, chunk, cap);
+			data = chunk;
+		}
+		if (m.npend > 0)
+			mbox_bytes(&m, m.pend, m.npend);
+		mbox_end(&m);
+	} else if (n >= 0) {
+		ng_classify_begin(r->cl, NULL);
+		while (n > 0) {
+			ng_classify_feed(r->cl, data, (size_t)n);
+			n = (whole || n < (ssize_t)cap) ? 0 : read_full(fd, chunk, cap);
+			data = chunk;
+		}
+		emit(r, ng_classify_end(r->cl), path);
+	}
+	if (n < 0) {
+		fprintf(stderr, "ndrguard: classify: %s: read error: %s\n", path, strerror(errno));
+		r->errors++;
+		return -1;
+	}
+	return 0;
+}
+
 static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox, off_t size)
 {
 	static char chunk[65536];
@@ -277,33 +319,7 @@ static int classify_fd(struct run *r, int fd, const char *path, bool may_be_mbox
 	                : read_full(fd, chunk, whole ? (size_t)size : sizeof(chunk));
 	if (size == SIZE_REGULAR && n >= 0 && (size_t)n < sizeof(chunk))
 		whole = true;
-	bool mbox = r->force_mbox || (may_be_mbox && n >= 5 && memcmp(chunk, "From ", 5) == 0);
-
-	if (mbox) {
-		struct mbox m = {.r = r, .path = path, .line_start = true};
-		while (n > 0) {
-			mbox_feed(&m, chunk, (size_t)n);
-			n = whole ? 0 : read_full(fd, chunk, sizeof(chunk));
-		}
-		if (m.npend > 0)
-			mbox_bytes(&m, m.pend, m.npend);
-		mbox_end(&m);
-	} else if (n >= 0) {
-		ng_classify_begin(r->cl, NULL);
-		while (n > 0) {
-			ng_classify_feed(r->cl, chunk, (size_t)n);
-			n = (whole || n < (ssize_t)sizeof(chunk))
-			        ? 0
-			        : read_full(fd, chunk, sizeof(chunk));
-		}
-		emit(r, ng_classify_end(r->cl), path);
-	}
-	if (n < 0) {
-		fprintf(stderr, "ndrguard: classify: %s: read error: %s\n", path, strerror(errno));
-		r->errors++;
-		return -1;
-	}
-	return 0;
+	return classify_from(r, fd, path, may_be_mbox, chunk, chunk, sizeof(chunk), n, whole);
 }
 
 static void classify_dir_files(struct run *r, const char *dir);
@@ -388,6 +404,70 @@ static void classify_regular(struct run *r, const char *path)
 	close(fd);
 }
 
+/*
+ * What read-ahead found for path: a whole regular file is classified from
+ * its buffer; anything else takes the file-by-file way, which opens it
+ * again and reports what is wrong, so the outcome is the same either way.
+ */
+static void classify_result(struct run *r, const char *path, const struct ng_ra_result *res,
+                            bool top)
+{
+	switch (res->kind) {
+	case NG_RA_WHOLE:
+		classify_from(r, -1, path, !ends_with(path, ".eml"), res->data, NULL, 0,
+		              (ssize_t)res->len, true);
+		break;
+	case NG_RA_DIR:
+		if (top)
+			classify_dir(r, path);
+		break;
+	case NG_RA_OTHER:
+		classify_file_or_dir(r, path, top);
+		break;
+	}
+}
+
+static bool dir_entry_wanted(const struct dirent *d)
+{
+	return d->d_type == DT_REG || d->d_type == DT_UNKNOWN || d->d_type == DT_LNK;
+}
+
+/* The entries of a directory listing, NG_RA_BATCH at a time through
+ * read-ahead, names relative to the directory; false when the directory
+ * cannot be opened for it (the caller goes file by file). */
+static bool dir_files_ahead(struct run *r, const char *dir, struct dirent **list, int n)
+{
+	int dfd = open(dir, DIR_FLAGS);
+	if (dfd < 0)
+		return false;
+	char(*path)[4096] = malloc(NG_RA_BATCH * sizeof(*path));
+	if (path == NULL) {
+		close(dfd);
+		return false;
+	}
+	size_t dl = strlen(dir);
+	bool slash = dl > 0 && dir[dl - 1] == '/';
+	int i = 0;
+	while (i < n) {
+		const char *names[NG_RA_BATCH];
+		struct ng_ra_result res[NG_RA_BATCH];
+		size_t m = 0;
+		for (; i < n && m < NG_RA_BATCH; i++) {
+			if (!dir_entry_wanted(list[i]))
+				continue;
+			snprintf(path[m], sizeof(path[m]), "%s%s%s", dir, slash ? "" : "/",
+			         list[i]->d_name);
+			names[m++] = list[i]->d_name;
+		}
+		ng_ra_read(r->ra_dir, dfd, names, m, res); /* a failure: every result OTHER */
+		for (size_t k = 0; k < m; k++)
+			classify_result(r, path[k], &res[k], false);
+	}
+	free(path);
+	close(dfd);
+	return true;
+}
+
 /* Every regular file of a directory, in name order. */
 static void classify_dir_files(struct run *r, const char *dir)
 {
@@ -398,18 +478,39 @@ static void classify_dir_files(struct run *r, const char *dir)
 		r->errors++;
 		return;
 	}
-	for (int i = 0; i < n; i++) {
-		char path[4096];
-		size_t dl = strlen(dir);
-		bool slash = dl > 0 && dir[dl - 1] == '/';
-		snprintf(path, sizeof(path), "%s%s%s", dir, slash ? "" : "/", list[i]->d_name);
-		if (list[i]->d_type == DT_REG)
-			classify_regular(r, path);
-		else if (list[i]->d_type == DT_UNKNOWN || list[i]->d_type == DT_LNK)
-			classify_file_or_dir(r, path, false);
-		free(list[i]);
+	if (r->ra_dir == NULL || !dir_files_ahead(r, dir, list, n)) {
+		for (int i = 0; i < n; i++) {
+			char path[4096];
+			size_t dl = strlen(dir);
+			bool slash = dl > 0 && dir[dl - 1] == '/';
+			snprintf(path, sizeof(path), "%s%s%s", dir, slash ? "" : "/",
+			         list[i]->d_name);
+			if (list[i]->d_type == DT_REG)
+				classify_regular(r, path);
+			else if (dir_entry_wanted(list[i]))
+				classify_file_or_dir(r, path, false);
+		}
 	}
+	for (int i = 0; i < n; i++)
+		free(list[i]);
 	free(list);
+}
+
+/* The paths of the command line, from argv[*k] on: a batch of those that
+ * are not "-" through read-ahead; *k moves past what was done. */
+static void classify_args_ahead(struct run *r, char **argv, int argc, int *k)
+{
+	const char *names[NG_RA_BATCH];
+	struct ng_ra_result res[NG_RA_BATCH];
+	size_t m = 0;
+	while (*k + (int)m < argc && m < NG_RA_BATCH && strcmp(argv[*k + (int)m], "-") != 0) {
+		names[m] = argv[*k + (int)m];
+		m++;
+	}
+	ng_ra_read(r->ra_top, AT_FDCWD, names, m, res); /* a failure: every result OTHER */
+	for (size_t j = 0; j < m; j++)
+		classify_result(r, names[j], &res[j], true);
+	*k += (int)m;
 }
 
 /* A directory: a Maildir (new/ then cur/), or a folder of message files. */
@@ -506,9 +607,17 @@ int ng_cmd_classify(int argc, char **argv)
 		return NG_EXIT_RUNTIME;
 	}
 	ng_buf_init(&r.out, 1 << 20);
+	r.ra_top = ng_ra_new();
+	r.ra_dir = r.ra_top != NULL ? ng_ra_new() : NULL;
 	for (unsigned long pass = 0; pass < repeat; pass++)
-		for (int k = i; k < argc; k++)
-			classify_path(&r, argv[k]);
+		for (int k = i; k < argc;) {
+			if (r.ra_top != NULL && strcmp(argv[k], "-") != 0)
+				classify_args_ahead(&r, argv, argc, &k);
+			else
+				classify_path(&r, argv[k++]);
+		}
+	ng_ra_free(r.ra_dir);
+	ng_ra_free(r.ra_top);
 	fflush(stdout);
 	if (r.dirfd >= 0)
 		close(r.dirfd);

@@ -4,7 +4,9 @@
 # mbox (PATH:N), standard input, a path that cannot be read, and messages
 # larger than the 64 KiB read buffer, which must classify the same whether
 # they come as a named file (fstat), a directory entry (no fstat: a short
-# read ends the file) or a pipe.  Exit 0 all checks passed, 1 otherwise.
+# read ends the file) or a pipe; and everything the same with the
+# read-ahead (io_uring, when built with liburing) as without it
+# (NDRGUARD_NO_IO_URING=1).  Exit 0 all checks passed, 1 otherwise.
 set -u
 if [ $# -ne 1 ]; then
 	echo "usage: $0 NDRGUARD" >&2
@@ -103,6 +105,20 @@ check "an mbox: three messages, sources PATH:1..3" $?
 [ "$(classes "$T/stdin.json")" = "- ndr" ]
 check "standard input: source -" $?
 
+# --- a named pipe among files: read whole by the ordinary path, never
+# half-read ahead (its bytes would be gone) ---
+mkfifo "$T/pipe"
+cat "$EX/03-exchange-ndr.eml" >"$T/pipe" &
+wpid=$!
+"$NDRGUARD" classify --format json "$EX/01-postfix-userunknown.eml" "$T/pipe" \
+	"$EX/02-exim-mailboxfull.eml" >"$T/fifo.json"
+rc=$?
+wait "$wpid"
+"$NDRGUARD" classify --format json "$EX/03-exchange-ndr.eml" >"$T/fifo-want.json"
+[ $rc -eq 0 ] && [ "$(strip "$T/fifo.json" | sed -n 2p)" = "$(strip "$T/fifo-want.json")" ] &&
+	[ "$(sources "$T/fifo.json" | tr '\n' ' ')" = "$EX/01-postfix-userunknown.eml $T/pipe $EX/02-exim-mailboxfull.eml " ]
+check "a named pipe between two files: classified whole, in its place" $?
+
 # --- a path that cannot be read: an error naming it, the others still done ---
 "$NDRGUARD" classify --format json "$T/missing.eml" "$EX/04-qmail-hostunknown.eml" \
 	>"$T/err.json" 2>"$T/err.txt"
@@ -146,6 +162,18 @@ strip "$T/big-stdin.json" >"$T/c"
 [ "$(wc -l <"$T/a")" -eq 2 ] && cmp -s "$T/a" "$T/b" && cmp -s "$T/a" "$T/c" &&
 	[ "$(classes "$T/big-dir.json" | cut -d' ' -f2 | sort -u)" = ndr ]
 check "past 64 KiB: directory entry, named file and pipe give the same results" $?
+
+# --- with and without read-ahead (io_uring, when built with liburing) ---
+"$NDRGUARD" classify --format json "$EX/01-postfix-userunknown.eml" "$M" "$D" "$T/box.mbox" \
+	"$T/missing.eml" "$B" "$B/over.eml" "$D/sub" >"$T/ra-on.json" 2>"$T/ra-on.err"
+on=$?
+NDRGUARD_NO_IO_URING=1 "$NDRGUARD" classify --format json "$EX/01-postfix-userunknown.eml" "$M" \
+	"$D" "$T/box.mbox" "$T/missing.eml" "$B" "$B/over.eml" "$D/sub" >"$T/ra-off.json" \
+	2>"$T/ra-off.err"
+off=$?
+[ "$on" = "$off" ] && [ "$on" -ne 0 ] && cmp -s "$T/ra-on.json" "$T/ra-off.json" &&
+	cmp -s "$T/ra-on.err" "$T/ra-off.err" && [ "$(wc -l <"$T/ra-on.json")" -eq 14 ]
+check "read-ahead on and off (NDRGUARD_NO_IO_URING=1): the same results, errors and exit ($on)" $?
 
 if [ $fails -ne 0 ]; then
 	ng_fail "$fails check(s) failed"
