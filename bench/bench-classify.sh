@@ -4,6 +4,7 @@
 # usage: bench/bench-classify.sh NDRGUARD_BIN CORPUS_DIR [PASSES=20]
 #
 #   (a) NDRGUARD_BIN classify --format none --repeat PASSES <all corpus .eml files>
+#       (also with NDRGUARD_NO_IO_URING=1, file by file, for reference)
 #   (b) bench/sisimai-classify.pl <all corpus .eml files>   (one pass)
 #
 # Each command is run RUNS times (default 3, env RUNS); the CPU time (user+sys)
@@ -12,6 +13,11 @@
 # messages per CPU-second, where messages = number of .eml files x passes
 # (process start-up is included, which is why ndrguard runs many passes).
 # Set SISIMAI_PASSES=N to give Sisimai more passes too (default 1).
+# Every command runs on one CPU, the same for all (BENCH_CPU, default the
+# last one; "none" to let the scheduler choose): the vCPUs of a VM need not
+# be equally fast (on the development machine CPU 0, which takes the
+# interrupts, is a third slower), and runs that land on either give two
+# populations whose median is a matter of luck.
 # Needs: python3, perl with libsisimai-perl (Debian, 4.25.x).
 set -euo pipefail
 
@@ -32,10 +38,14 @@ if ! perl -MSisimai -e 1 2>/dev/null; then
     echo "$0: Perl module Sisimai missing (apt-get install libsisimai-perl)" >&2; exit 2
 fi
 
-exec python3 - "$NDRGUARD" "$CORPUS" "$PASSES" "$RUNS" "$SISIMAI_PASSES" "$HERE/sisimai-classify.pl" <<'PY'
+BENCH_CPU=${BENCH_CPU:-$(($(nproc) - 1))}
+exec python3 - "$NDRGUARD" "$CORPUS" "$PASSES" "$RUNS" "$SISIMAI_PASSES" "$HERE/sisimai-classify.pl" "$BENCH_CPU" <<'PY'
 import os, resource, statistics, subprocess, sys
 
-ndrguard, corpus, passes, runs, spasses, sisimai_pl = sys.argv[1:7]
+ndrguard, corpus, passes, runs, spasses, sisimai_pl, bench_cpu = sys.argv[1:8]
+import shutil
+PIN = (["taskset", "-c", bench_cpu]
+       if bench_cpu != "none" and shutil.which("taskset") else [])
 passes, runs, spasses = int(passes), int(runs), int(spasses)
 
 files = []
@@ -45,10 +55,11 @@ for root, dirs, names in os.walk(corpus):
 if not files:
     sys.exit(f"bench-classify: no .eml files under {corpus}")
 
-def cpu_of(cmd):
+def cpu_of(cmd, env=None):
     """CPU seconds (user+sys) of one run of cmd, and its stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(PIN + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0:
         sys.stderr.write(p.stderr)
@@ -56,11 +67,11 @@ def cpu_of(cmd):
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return cpu, p.stdout
 
-def measure(label, cmd, nmsg):
+def measure(label, cmd, nmsg, env=None):
     times = []
     out = ""
     for i in range(runs):
-        cpu, out = cpu_of(cmd)
+        cpu, out = cpu_of(cmd, env)
         times.append(cpu)
     med = statistics.median(times)
     rate = nmsg / med if med > 0 else float("inf")
@@ -69,17 +80,24 @@ def measure(label, cmd, nmsg):
           f"  median {med:.3f}  -> {rate:,.0f} msg/cpu-s")
     return rate, out
 
-print(f"corpus: {corpus}: {len(files)} .eml files; {runs} runs each, median CPU time (user+sys)")
+print(f"corpus: {corpus}: {len(files)} .eml files; {runs} runs each, median CPU time (user+sys)"
+      + (f", all on CPU {bench_cpu}" if PIN else ""))
 ng_rate, _ = measure("ndrguard",
     [ndrguard, "classify", "--format", "none", "--repeat", str(passes)] + files,
     len(files) * passes)
+# The same, reading file by file (no io_uring read-ahead): for reference.
+plain_env = dict(os.environ, NDRGUARD_NO_IO_URING="1")
+measure("(by file)",
+    [ndrguard, "classify", "--format", "none", "--repeat", str(passes)] + files,
+    len(files) * passes, plain_env)
 # The library alone, files read once: what the file system costs above.
 bench_bin = os.path.join(os.path.dirname(os.path.abspath(ndrguard)), "bench_classify")
 lib_rate = None
 if os.access(bench_bin, os.X_OK):
     lib_times = []
     for i in range(runs):
-        p = subprocess.run([bench_bin, str(passes)] + files, stdout=subprocess.PIPE, text=True)
+        p = subprocess.run(PIN + [bench_bin, str(passes)] + files, stdout=subprocess.PIPE,
+                           text=True)
         if p.returncode != 0:
             sys.exit("bench-classify: bench_classify failed")
         lib_times.append(float(p.stdout.split()[3]))

@@ -1,16 +1,18 @@
 /*
  * readahead.c - batches of small files read through io_uring (readahead.h).
  *
- * Two rounds a batch, each one io_uring_enter that also waits.  First a
- * STATX of every path.  Then, for the regular files smaller than the
- * buffer only, OPENAT into a slot of the ring's own file table (no file
- * descriptor is installed), READ from that slot into the path's buffer and
- * CLOSE of the slot.  OPENAT is soft-linked to READ (a failed open cancels
- * the read); READ is hard-linked to CLOSE, so the slot is closed even when
- * the read fails.  A file counts as read whole only when READ returned
- * exactly the size STATX gave: one that grew or shrank in between goes back
- * to the caller, who opens it again.  The open is O_NONBLOCK, so a file
- * replaced by a FIFO in between cannot hold the batch up.
+ * First an fstatat(2) of every path, here in the calling thread (io_uring's
+ * STATX always runs in a kernel worker, which costs more than the call in
+ * this role).  Then, in one io_uring_enter that also waits, for the regular
+ * files smaller than the buffer only: OPENAT into a slot of the ring's own
+ * file table (no file descriptor is installed), READ from that slot into
+ * the path's buffer and CLOSE of the slot.  OPENAT is soft-linked to READ
+ * (a failed open cancels the read); READ is hard-linked to CLOSE, so the
+ * slot is closed even when the read fails.  A file counts as read whole
+ * only when READ returned exactly the size fstatat gave: one that grew or
+ * shrank in between goes back to the caller, who opens it again.  The open
+ * is O_NONBLOCK, so a file replaced by a FIFO in between cannot hold the
+ * batch up.
  */
 #include "readahead.h"
 
@@ -28,13 +30,13 @@
 struct ng_ra {
 	struct io_uring ring;
 	bool broken; /* a submission failed: the ring is not used again */
-	struct statx stx[NG_RA_BATCH];
-	int stx_res[NG_RA_BATCH];
+	struct stat st[NG_RA_BATCH];
+	int stx_res[NG_RA_BATCH]; /* 0, or -errno of fstatat */
 	int read_res[NG_RA_BATCH];
 	char buf[NG_RA_BATCH][NG_RA_BUF];
 };
 
-enum { OP_STATX, OP_OPEN, OP_READ, OP_CLOSE, NOPS };
+enum { OP_OPEN, OP_READ, OP_CLOSE, NOPS };
 
 struct ng_ra *ng_ra_new(void)
 {
@@ -72,9 +74,6 @@ static void note(struct ng_ra *ra, const struct io_uring_cqe *cqe)
 	if (k >= NG_RA_BATCH)
 		return;
 	switch (cqe->user_data % NOPS) {
-	case OP_STATX:
-		ra->stx_res[k] = cqe->res;
-		break;
 	case OP_READ:
 		ra->read_res[k] = cqe->res;
 		break;
@@ -116,8 +115,7 @@ static bool run_batch(struct ng_ra *ra, size_t want)
 
 static bool small_regular(const struct ng_ra *ra, size_t k)
 {
-	return ra->stx_res[k] == 0 && S_ISREG(ra->stx[k].stx_mode) &&
-	       ra->stx[k].stx_size < NG_RA_BUF;
+	return ra->stx_res[k] == 0 && S_ISREG(ra->st[k].st_mode) && ra->st[k].st_size < NG_RA_BUF;
 }
 
 int ng_ra_read(struct ng_ra *ra, int dirfd, const char *const *paths, size_t n,
@@ -127,27 +125,22 @@ int ng_ra_read(struct ng_ra *ra, int dirfd, const char *const *paths, size_t n,
 		out[k] = (struct ng_ra_result){NG_RA_OTHER, NULL, 0};
 	if (ra == NULL || ra->broken || n == 0 || n > NG_RA_BATCH)
 		return -1;
-	/* 1: what each path is.  Only small regular files are opened below:
-	 * opening a pipe (/dev/fd/N of a shell's <(...)) would take its bytes
-	 * away from the reader that comes after. */
+	/* 1: what each path is, by fstatat(2) here: io_uring's STATX always
+	 * runs in a kernel worker thread, which costs more than the call.
+	 * Only small regular files are opened below: opening a pipe
+	 * (/dev/fd/N of a shell's <(...)) would take its bytes away from the
+	 * reader that comes after. */
 	for (size_t k = 0; k < n; k++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ra->ring);
-		if (sqe == NULL)
-			return -1; /* cannot happen: the ring holds a whole batch */
-		ra->stx_res[k] = -ECANCELED;
 		ra->read_res[k] = -ECANCELED;
-		io_uring_prep_statx(sqe, dirfd, paths[k], 0, STATX_TYPE | STATX_SIZE, &ra->stx[k]);
-		io_uring_sqe_set_data64(sqe, (unsigned long long)(k * NOPS + OP_STATX));
+		ra->stx_res[k] = fstatat(dirfd, paths[k], &ra->st[k], 0) == 0 ? 0 : -errno;
 	}
-	if (!run_batch(ra, n))
-		return -1;
 	/* 2: open, read and close the small regular files */
 	size_t want = 0;
 	for (size_t k = 0; k < n; k++) {
 		if (!small_regular(ra, k))
 			continue;
 		struct io_uring_sqe *s[NOPS];
-		for (int i = OP_OPEN; i < NOPS; i++)
+		for (int i = 0; i < NOPS; i++)
 			if ((s[i] = io_uring_get_sqe(&ra->ring)) == NULL)
 				return -1; /* cannot happen: the ring holds a whole batch */
 		io_uring_prep_openat_direct(s[OP_OPEN], dirfd, paths[k],
@@ -156,19 +149,19 @@ int ng_ra_read(struct ng_ra *ra, int dirfd, const char *const *paths, size_t n,
 		io_uring_prep_read(s[OP_READ], (int)k, ra->buf[k], NG_RA_BUF, 0);
 		s[OP_READ]->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
 		io_uring_prep_close_direct(s[OP_CLOSE], (unsigned)k);
-		for (int i = OP_OPEN; i < NOPS; i++)
+		for (int i = 0; i < NOPS; i++)
 			io_uring_sqe_set_data64(s[i], (unsigned long long)(k * NOPS + (size_t)i));
-		want += NOPS - OP_OPEN;
+		want += NOPS;
 	}
 	if (want > 0 && !run_batch(ra, want))
 		return -1;
 	for (size_t k = 0; k < n; k++) {
 		if (ra->stx_res[k] < 0)
 			continue; /* the caller finds out why */
-		if (S_ISDIR(ra->stx[k].stx_mode)) {
+		if (S_ISDIR(ra->st[k].st_mode)) {
 			out[k].kind = NG_RA_DIR;
 		} else if (small_regular(ra, k) && ra->read_res[k] >= 0 &&
-		           (unsigned long long)ra->read_res[k] == ra->stx[k].stx_size) {
+		           (off_t)ra->read_res[k] == ra->st[k].st_size) {
 			out[k].kind = NG_RA_WHOLE;
 			out[k].data = ra->buf[k];
 			out[k].len = (size_t)ra->read_res[k];

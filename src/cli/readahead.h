@@ -3,10 +3,11 @@
  * `ndrguard classify` (cmd_classify.c).
  *
  * A batch of up to NG_RA_BATCH paths is read in one go: for each, its
- * status (statx), then open, read into a buffer of its own and close,
- * linked so that a failed open skips the rest.  With io_uring (liburing,
- * Linux 5.19 or later) the whole batch is one system call, where one file
- * at a time costs four; the kernel's work for the files is the same.
+ * status (fstatat), then, for a small regular file, open, read into a
+ * buffer of its own and close, linked so that a failed open skips the
+ * rest.  With io_uring (liburing, Linux 5.19 or later) the opens, reads
+ * and closes of the whole batch are one system call, where one file at a
+ * time costs three; the kernel's work for the files is the same.
  * Where io_uring is missing or refused (an older kernel, a seccomp filter
  * in a container), ng_ra_new() returns NULL and the caller reads file by
  * file as before.  NDRGUARD_NO_IO_URING=1 in the environment does the
