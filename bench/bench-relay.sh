@@ -290,6 +290,7 @@ def next_message(s):
     s.done = False
     s.nmsg += 1
     s.t0 = time.monotonic()
+    s.deadline = s.t0 + TIMEOUT
 
 
 def outcome(s, kind, text):
@@ -315,13 +316,12 @@ def close(s):
 
 
 def start():
-    global started, active
+    global active
     s = Sess()
     s.nmsg = 0
     next_message(s)
     s.inb = s.out = b""
     s.step = CONNECT
-    s.deadline = s.t0 + TIMEOUT
     sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sk.setblocking(False)
     sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -360,19 +360,32 @@ static int open_in_dir(struct run *r, const char *path)
 	return openat(r->dirfd, slash + 1, flags);
 }
 
+/* A path that cannot be read: say why (errno), count it. */
+static void report(struct run *r, const char *path)
+{
+	fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
+	r->errors++;
+}
+
+/* dir "/" name into out (one slash between them). */
+static void join(char *out, size_t cap, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	bool slash = dl > 0 && dir[dl - 1] == '/';
+	snprintf(out, cap, "%s%s%s", dir, slash ? "" : "/", name);
+}
+
 /* A path: a file, or a directory (Maildir or plain); reports what fails. */
 static void classify_file_or_dir(struct run *r, const char *path, bool top)
 {
 	struct stat st;
 	int fd = open_in_dir(r, path);
 	if (fd < 0) {
-		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
-		r->errors++;
+		report(r, path);
 		return;
 	}
 	if (fstat(fd, &st) != 0) {
-		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
-		r->errors++;
+		report(r, path);
 		close(fd);
 		return;
 	}
@@ -396,8 +409,7 @@ static void classify_regular(struct run *r, const char *path)
 {
 	int fd = open_in_dir(r, path);
 	if (fd < 0) {
-		fprintf(stderr, "ndrguard: classify: %s: %s\n", path, strerror(errno));
-		r->errors++;
+		report(r, path);
 		return;
 	}
 	classify_fd(r, fd, path, !ends_with(path, ".eml"), SIZE_REGULAR);
@@ -445,8 +457,6 @@ static bool dir_files_ahead(struct run *r, const char *dir, struct dirent **list
 		close(dfd);
 		return false;
 	}
-	size_t dl = strlen(dir);
-	bool slash = dl > 0 && dir[dl - 1] == '/';
 	int i = 0;
 	while (i < n) {
 		const char *names[NG_RA_BATCH];
@@ -455,8 +465,7 @@ static bool dir_files_ahead(struct run *r, const char *dir, struct dirent **list
 		for (; i < n && m < NG_RA_BATCH; i++) {
 			if (!dir_entry_wanted(list[i]))
 				continue;
-			snprintf(path[m], sizeof(path[m]), "%s%s%s", dir, slash ? "" : "/",
-			         list[i]->d_name);
+			join(path[m], sizeof(path[m]), dir, list[i]->d_name);
 			names[m++] = list[i]->d_name;
 		}
 		ng_ra_read(r->ra_dir, dfd, names, m, res); /* a failure: every result OTHER */
@@ -474,17 +483,13 @@ static void classify_dir_files(struct run *r, const char *dir)
 	struct dirent **list;
 	int n = scandir(dir, &list, skip_dot, alphasort);
 	if (n < 0) {
-		fprintf(stderr, "ndrguard: classify: %s: %s\n", dir, strerror(errno));
-		r->errors++;
+		report(r, dir);
 		return;
 	}
 	if (r->ra_dir == NULL || !dir_files_ahead(r, dir, list, n)) {
 		for (int i = 0; i < n; i++) {
 			char path[4096];
-			size_t dl = strlen(dir);
-			bool slash = dl > 0 && dir[dl - 1] == '/';
-			snprintf(path, sizeof(path), "%s%s%s", dir, slash ? "" : "/",
-			         list[i]->d_name);
+			join(path, sizeof(path), dir, list[i]->d_name);
 			if (list[i]->d_type == DT_REG)
 				classify_regular(r, path);
 			else if (dir_entry_wanted(list[i]))

@@ -31,7 +31,7 @@ struct ng_ra {
 	struct io_uring ring;
 	bool broken; /* a submission failed: the ring is not used again */
 	struct stat st[NG_RA_BATCH];
-	int stx_res[NG_RA_BATCH]; /* 0, or -errno of fstatat */
+	bool stat_ok[NG_RA_BATCH]; /* fstatat filled st[k] */
 	int read_res[NG_RA_BATCH];
 	char buf[NG_RA_BATCH][NG_RA_BUF];
 };
@@ -73,13 +73,9 @@ static void note(struct ng_ra *ra, const struct io_uring_cqe *cqe)
 	size_t k = (size_t)(cqe->user_data / NOPS);
 	if (k >= NG_RA_BATCH)
 		return;
-	switch (cqe->user_data % NOPS) {
-	case OP_READ:
+	/* the open's outcome shows in the read's; a close cannot fail usefully */
+	if (cqe->user_data % NOPS == OP_READ)
 		ra->read_res[k] = cqe->res;
-		break;
-	default: /* the open's slot is in the read's result; a close cannot fail usefully */
-		break;
-	}
 }
 
 /* Submit what is queued, wait for `want` completions, note them.  False
@@ -115,7 +111,7 @@ static bool run_batch(struct ng_ra *ra, size_t want)
 
 static bool small_regular(const struct ng_ra *ra, size_t k)
 {
-	return ra->stx_res[k] == 0 && S_ISREG(ra->st[k].st_mode) && ra->st[k].st_size < NG_RA_BUF;
+	return ra->stat_ok[k] && S_ISREG(ra->st[k].st_mode) && ra->st[k].st_size < NG_RA_BUF;
 }
 
 int ng_ra_read(struct ng_ra *ra, int dirfd, const char *const *paths, size_t n,
@@ -132,7 +128,7 @@ int ng_ra_read(struct ng_ra *ra, int dirfd, const char *const *paths, size_t n,
 	 * reader that comes after. */
 	for (size_t k = 0; k < n; k++) {
 		ra->read_res[k] = -ECANCELED;
-		ra->stx_res[k] = fstatat(dirfd, paths[k], &ra->st[k], 0) == 0 ? 0 : -errno;
+		ra->stat_ok[k] = fstatat(dirfd, paths[k], &ra->st[k], 0) == 0;
 	}
 	/* 2: open, read and close the small regular files */
 	size_t want = 0;
@@ -156,7 +152,7 @@ int ng_ra_read(struct ng_ra *ra, int dirfd, const char *const *paths, size_t n,
 	if (want > 0 && !run_batch(ra, want))
 		return -1;
 	for (size_t k = 0; k < n; k++) {
-		if (ra->stx_res[k] < 0)
+		if (!ra->stat_ok[k])
 			continue; /* the caller finds out why */
 		if (S_ISDIR(ra->st[k].st_mode)) {
 			out[k].kind = NG_RA_DIR;

@@ -20,16 +20,6 @@ command -v python3 >/dev/null 2>&1 || ng_skip "python3 not installed"
 ng_tmpdir
 T=$NG_TMP
 EX=$top/examples
-fails=0
-
-check() { # check WHAT CONDITION-EXIT-STATUS
-	if [ "$2" = 0 ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1"
-		fails=$((fails + 1))
-	fi
-}
 
 # sources FILE: the "source" of each JSON line, one a line
 sources() {
@@ -57,7 +47,7 @@ for line in sys.stdin:
 "$NDRGUARD" classify --format json "$EX/01-postfix-userunknown.eml" >"$T/file.json"
 rc=$?
 [ $rc -eq 0 ] && [ "$(classes "$T/file.json")" = "$EX/01-postfix-userunknown.eml ndr" ]
-check "a file: one result, source = the path as given, class ndr" $?
+ng_check "a file: one result, source = the path as given, class ndr" $?
 
 # --- a Maildir: new/ first, then cur/, each in name order; tmp/ ignored ---
 M=$T/Maildir
@@ -71,7 +61,7 @@ cp "$EX/10-ordinary-mail.eml" "$M/new/.hidden"
 printf '%s\n' "$M/new/1.host ndr" "$M/new/2.host autoreply" "$M/cur/0.host:2,S delay" \
 	>"$T/maildir.want"
 classes "$T/maildir.json" | cmp -s - "$T/maildir.want"
-check "a Maildir: new/ then cur/, name order, tmp/ and dot files left out" $?
+ng_check "a Maildir: new/ then cur/, name order, tmp/ and dot files left out" $?
 
 # --- a plain directory: its files in name order, subdirectories skipped,
 # a symbolic link to a file followed ---
@@ -84,7 +74,7 @@ ln -s "$EX/06-gmail-blocked.eml" "$D/c-link.eml"
 "$NDRGUARD" classify --format json "$D" >"$T/dir.json"
 printf '%s\n' "$D/a.eml" "$D/b.eml" "$D/c-link.eml" >"$T/dir.want"
 sources "$T/dir.json" | cmp -s - "$T/dir.want"
-check "a directory: its files in name order, a link followed, no recursion" $?
+ng_check "a directory: its files in name order, a link followed, no recursion" $?
 
 # --- an mbox: PATH:N, 1-based; a quoted >From line does not split ---
 {
@@ -98,12 +88,12 @@ check "a directory: its files in name order, a link followed, no recursion" $?
 "$NDRGUARD" classify --format json "$T/box.mbox" >"$T/mbox.json"
 printf '%s\n' "$T/box.mbox:1 ndr" "$T/box.mbox:2 autoreply" "$T/box.mbox:3 none" >"$T/mbox.want"
 classes "$T/mbox.json" | cmp -s - "$T/mbox.want"
-check "an mbox: three messages, sources PATH:1..3" $?
+ng_check "an mbox: three messages, sources PATH:1..3" $?
 
 # --- standard input ---
 "$NDRGUARD" classify --format json - <"$EX/02-exim-mailboxfull.eml" >"$T/stdin.json"
 [ "$(classes "$T/stdin.json")" = "- ndr" ]
-check "standard input: source -" $?
+ng_check "standard input: source -" $?
 
 # --- a named pipe among files: read whole by the ordinary path, never
 # half-read ahead (its bytes would be gone) ---
@@ -117,7 +107,7 @@ wait "$wpid"
 "$NDRGUARD" classify --format json "$EX/03-exchange-ndr.eml" >"$T/fifo-want.json"
 [ $rc -eq 0 ] && [ "$(strip "$T/fifo.json" | sed -n 2p)" = "$(strip "$T/fifo-want.json")" ] &&
 	[ "$(sources "$T/fifo.json" | tr '\n' ' ')" = "$EX/01-postfix-userunknown.eml $T/pipe $EX/02-exim-mailboxfull.eml " ]
-check "a named pipe between two files: classified whole, in its place" $?
+ng_check "a named pipe between two files: classified whole, in its place" $?
 
 # --- a path that cannot be read: an error naming it, the others still done ---
 "$NDRGUARD" classify --format json "$T/missing.eml" "$EX/04-qmail-hostunknown.eml" \
@@ -125,7 +115,7 @@ check "a named pipe between two files: classified whole, in its place" $?
 rc=$?
 [ $rc -ne 0 ] && grep -q "missing.eml: No such file or directory" "$T/err.txt" &&
 	[ "$(sources "$T/err.json")" = "$EX/04-qmail-hostunknown.eml" ]
-check "a missing path: exit $rc, the error names it, the next path is classified" $?
+ng_check "a missing path: exit $rc, the error names it, the next path is classified" $?
 
 # --- larger than the read buffer: the same verdict by every way in ---
 B=$T/big
@@ -149,7 +139,7 @@ PY
 exact=$(wc -c <"$B/exact.eml")
 over=$(wc -c <"$B/over.eml")
 [ "$exact" -eq 65536 ] && [ "$over" -eq $((65536 * 3 + 17)) ]
-check "test messages of $exact and $over bytes" $?
+ng_check "test messages of $exact and $over bytes" $?
 "$NDRGUARD" classify --format json "$B" >"$T/big-dir.json"
 "$NDRGUARD" classify --format json "$B/exact.eml" "$B/over.eml" >"$T/big-files.json"
 {
@@ -161,7 +151,7 @@ strip "$T/big-files.json" >"$T/b"
 strip "$T/big-stdin.json" >"$T/c"
 [ "$(wc -l <"$T/a")" -eq 2 ] && cmp -s "$T/a" "$T/b" && cmp -s "$T/a" "$T/c" &&
 	[ "$(classes "$T/big-dir.json" | cut -d' ' -f2 | sort -u)" = ndr ]
-check "past 64 KiB: directory entry, named file and pipe give the same results" $?
+ng_check "past 64 KiB: directory entry, named file and pipe give the same results" $?
 
 # --- with and without read-ahead (io_uring, when built with liburing) ---
 "$NDRGUARD" classify --format json "$EX/01-postfix-userunknown.eml" "$M" "$D" "$T/box.mbox" \
@@ -173,9 +163,9 @@ NDRGUARD_NO_IO_URING=1 "$NDRGUARD" classify --format json "$EX/01-postfix-userun
 off=$?
 [ "$on" = "$off" ] && [ "$on" -ne 0 ] && cmp -s "$T/ra-on.json" "$T/ra-off.json" &&
 	cmp -s "$T/ra-on.err" "$T/ra-off.err" && [ "$(wc -l <"$T/ra-on.json")" -eq 14 ]
-check "read-ahead on and off (NDRGUARD_NO_IO_URING=1): the same results, errors and exit ($on)" $?
+ng_check "read-ahead on and off (NDRGUARD_NO_IO_URING=1): the same results, errors and exit ($on)" $?
 
-if [ $fails -ne 0 ]; then
-	ng_fail "$fails check(s) failed"
+if [ $NG_FAILS -ne 0 ]; then
+	ng_fail "$NG_FAILS check(s) failed"
 fi
 ng_pass "classify_paths"

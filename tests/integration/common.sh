@@ -130,3 +130,17 @@ ng_fail() {
 ng_pass() {
 	echo "PASS: $*"
 }
+
+# ng_check WHAT STATUS: one named check of a test; STATUS is the exit
+# status of its condition (0: it holds).  Prints "ok   WHAT" or
+# "FAIL WHAT" and counts the failures in NG_FAILS, which the test reads at
+# its end (ng_fail "$NG_FAILS check(s) failed").
+NG_FAILS=0
+ng_check() {
+	if [ "$2" = 0 ]; then
+		echo "ok   $1"
+	else
+		echo "FAIL $1"
+		NG_FAILS=$((NG_FAILS + 1))
+	fi
+}

@@ -42,15 +42,6 @@ TRAPD=$NG_STARTED_PID
 ng_start "$T/dnsbld.log" "$dport" "$ndrguard" dnsbld -c "$conf"
 DNSBLD=$NG_STARTED_PID
 
-fails=0
-check() {
-	if [ "$2" = 0 ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1"
-		fails=$((fails + 1))
-	fi
-}
 send() { # send FROM_IP SWAKS_ARGS...
 	_ip=$1
 	shift
@@ -75,63 +66,63 @@ lookup() {
 }
 
 send 127.0.0.21 --from '<>' --to jdoe@trap.example --data "$top/examples/01-postfix-userunknown.eml"
-check "a bounce to a trap is accepted" $?
+ng_check "a bounce to a trap is accepted" $?
 send 127.0.0.22 --from '<>' --to mary@trap.example --quit-after RCPT
-check "a sender callout to a trap" $?
+ng_check "a sender callout to a trap" $?
 send 127.0.0.23 --from someone@example.org --to sales@trap.example \
 	--data "$top/examples/10-ordinary-mail.eml"
-check "ordinary mail to a trap is accepted" $?
+ng_check "ordinary mail to a trap is accepted" $?
 
 wait_a 21.0.0.127.bl.test 127.0.0.2
-check "dig: 127.0.0.21 listed with 127.0.0.2 (bounce)" $?
+ng_check "dig: 127.0.0.21 listed with 127.0.0.2 (bounce)" $?
 t=$(txt 21.0.0.127.bl.test)
 [ "$t" = '"Backscatter from 127.0.0.21, see http://bl.test/lookup?ip=127.0.0.21"' ]
-check "dig: its TXT names the IP ($t)" $?
+ng_check "dig: its TXT names the IP ($t)" $?
 wait_a 22.0.0.127.bl.test 127.0.0.4
-check "dig: 127.0.0.22 listed with 127.0.0.4 (callout)" $?
+ng_check "dig: 127.0.0.22 listed with 127.0.0.4 (callout)" $?
 [ "$(rcode 23.0.0.127.bl.test)" = NXDOMAIN ]
-check "dig: 127.0.0.23 (ordinary mail) not listed: NXDOMAIN" $?
+ng_check "dig: 127.0.0.23 (ordinary mail) not listed: NXDOMAIN" $?
 [ "$(a 2.0.0.127.bl.test)" != "" ] && [ "$(rcode 1.0.0.127.bl.test)" = NXDOMAIN ]
-check "dig: the RFC 5782 test entries (127.0.0.2 listed, 127.0.0.1 not)" $?
+ng_check "dig: the RFC 5782 test entries (127.0.0.2 listed, 127.0.0.1 not)" $?
 lookup 127.0.0.21 >"$T/lookup.out"
 rc=$?
 [ $rc = 0 ] && grep -q "127.0.0.2" "$T/lookup.out"
-check "ndrguard lookup: 127.0.0.21 listed (exit $rc)" $?
+ng_check "ndrguard lookup: 127.0.0.21 listed (exit $rc)" $?
 lookup 127.0.0.23 >/dev/null
 [ $? = 1 ]
-check "ndrguard lookup: 127.0.0.23 not listed (exit 1)" $?
+ng_check "ndrguard lookup: 127.0.0.23 not listed (exit 1)" $?
 "$ndrguard" list -c "$conf" show 127.0.0.23 --format json >"$T/show23.json"
 grep -q '"spam":1' "$T/show23.json" || grep -q '"spam": 1' "$T/show23.json"
-check "the ordinary message is counted as spam" $?
+ng_check "the ordinary message is counted as spam" $?
 
 "$ndrguard" list -c "$conf" del 127.0.0.21 --reason "test delisting" >/dev/null
-check "list del 127.0.0.21" $?
+ng_check "list del 127.0.0.21" $?
 wait_a 21.0.0.127.bl.test ""
-check "dnsbld no longer lists 127.0.0.21" $?
+ng_check "dnsbld no longer lists 127.0.0.21" $?
 send 127.0.0.21 --from '<>' --to jdoe@trap.example --data "$top/examples/01-postfix-userunknown.eml"
 wait_a 21.0.0.127.bl.test 127.0.0.2
-check "a new bounce lists 127.0.0.21 again" $?
+ng_check "a new bounce lists 127.0.0.21 again" $?
 "$ndrguard" list -c "$conf" show 127.0.0.21 --format json >"$T/show21.json"
 grep -q '"delistings":1' "$T/show21.json" || grep -q '"delistings": 1' "$T/show21.json"
-check "its back-off counter says one delisting" $?
+ng_check "its back-off counter says one delisting" $?
 
 now=$(date +%s)
 "$ndrguard" list -c "$conf" --now "$((now + 20 * 86400))" show 127.0.0.22 >/dev/null
-check "20 days later 127.0.0.22 is still listed" $?
+ng_check "20 days later 127.0.0.22 is still listed" $?
 "$ndrguard" list -c "$conf" --now "$((now + 29 * 86400))" show 127.0.0.22 >/dev/null
 [ $? = 1 ]
-check "29 days later (listing_days = 28) it has expired" $?
+ng_check "29 days later (listing_days = 28) it has expired" $?
 
 ng_stop "$TRAPD"
-check "trapd exits 0 on SIGTERM" $?
+ng_check "trapd exits 0 on SIGTERM" $?
 ng_stop "$DNSBLD"
-check "dnsbld exits 0 on SIGTERM" $?
+ng_check "dnsbld exits 0 on SIGTERM" $?
 
-if [ $fails -ne 0 ]; then
+if [ $NG_FAILS -ne 0 ]; then
 	echo "--- trapd log"
 	tail -20 "$T/trapd.log"
 	echo "--- dnsbld log"
 	tail -20 "$T/dnsbld.log"
-	ng_fail "$fails check(s) failed"
+	ng_fail "$NG_FAILS check(s) failed"
 fi
 ng_pass "traps to DNS end to end"

@@ -35,7 +35,6 @@ command -v miltertest >/dev/null 2>&1 || ng_skip "miltertest not installed"
 ng_dnsd_require
 ng_tmpdir
 T=$NG_TMP
-fails=0
 
 ng_dnsd_data "$T/bl.test.data" '127.0.0.77 :127.0.0.2:Backscatter from $ see http://bl.test/$'
 ng_dnsd_start bl.test "$T/bl.test.data"
@@ -55,15 +54,7 @@ stop_milter() {
 	ng_stop "$milter_pid" 30
 	st=$?
 	[ $st = 0 ]
-	check "milter exits 0 on SIGTERM ($1)" $?
-}
-check() {
-	if [ "$2" = 0 ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1"
-		fails=$((fails + 1))
-	fi
+	ng_check "milter exits 0 on SIGTERM ($1)" $?
 }
 # run CASE CLIENT [VAR=VALUE]...
 run() {
@@ -77,7 +68,7 @@ run() {
 		-D "client=$cl" $defs >"$T/mt-$case_-$cl.out" 2>&1
 	st=$?
 	sed 's/^/     /' "$T/mt-$case_-$cl.out" | grep -v '^     ok ' | head -20
-	check "miltertest $case_ (client $cl)" $st
+	ng_check "miltertest $case_ (client $cl)" $st
 }
 
 start_milter plain
@@ -89,17 +80,17 @@ run multi_rcpt 127.0.0.5
 sleep 0.5
 n=$(grep -c ' message client=' "$T/milter-plain.log")
 [ "$n" -eq 6 ]
-check "one log line per message (6, got $n)" $?
+ng_check "one log line per message (6, got $n)" $?
 grep ' message client=127\.0\.0\.77 .*sender="notifications@' "$T/milter-plain.log" |
 	grep 'class=ndr .*action=reject' |
 	grep -q 'reply="550 5\.7\.1 .*Backscatter from 127\.0\.0\.77 see http://bl\.test/127\.0\.0\.77'
-check "log: notifications@ from 127.0.0.77, class=ndr, 550 5.7.1 with the TXT" $?
+ng_check "log: notifications@ from 127.0.0.77, class=ndr, 550 5.7.1 with the TXT" $?
 grep ' message client=127\.0\.0\.77 .*sender="greta@' "$T/milter-plain.log" |
 	grep -q 'class=autoreply .*action=reject .*reply="550 5\.7\.1 '
-check "log: the auto-reply from 127.0.0.77 rejected 550 5.7.1" $?
+ng_check "log: the auto-reply from 127.0.0.77 rejected 550 5.7.1" $?
 grep ' message client=127\.0\.0\.77 ' "$T/milter-plain.log" | grep 'candidate=no' |
 	grep -q 'action=accept'
-check "log: ordinary mail candidate=no action=accept" $?
+ng_check "log: ordinary mail candidate=no action=accept" $?
 stop_milter plain
 
 start_milter tagged -o milter_tag_classified=yes
@@ -144,20 +135,20 @@ print("INT closes the session" if closed(idle) else "INT left the session open")
 PY
 	sed 's/^/     /' "$T/signals.out"
 	grep -q '^bad packet closes' "$T/signals.out"
-	check "a malformed packet closes its connection" $?
+	ng_check "a malformed packet closes its connection" $?
 	grep -q 'milter connection: empty packet: closed' "$T/milter-signals.log"
-	check "log: the malformed packet named" $?
+	ng_check "log: the malformed packet named" $?
 	grep -q '^TERM waits for the open session' "$T/signals.out"
-	check "SIGTERM waits for an open session" $?
+	ng_check "SIGTERM waits for an open session" $?
 	grep -q '^INT closes the session' "$T/signals.out"
-	check "SIGINT then closes it" $?
+	ng_check "SIGINT then closes it" $?
 	ng_stop "$milter_pid" 10
-	check "milter exits 0 after SIGTERM and SIGINT" $?
+	ng_check "milter exits 0 after SIGTERM and SIGINT" $?
 fi
 
-if [ $fails -ne 0 ]; then
+if [ $NG_FAILS -ne 0 ]; then
 	echo "--- milter logs"
 	tail -n 20 "$T"/milter-*.log
-	ng_fail "$fails check(s) failed"
+	ng_fail "$NG_FAILS check(s) failed"
 fi
 ng_pass "milter_miltertest"

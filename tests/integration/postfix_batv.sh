@@ -40,19 +40,9 @@ command -v swaks >/dev/null 2>&1 || ng_skip "swaks not installed"
 
 ng_tmpdir
 T=$NG_TMP
-fails=0
 OURS=127.0.0.10
 THEM=127.0.0.20
 ALICE=alice@example.org
-
-check() {
-	if [ "$2" = 0 ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1"
-		fails=$((fails + 1))
-	fi
-}
 
 printf 'postfix-batv-test-key\n' >"$T/key0"
 printf 'some-other-key\n' >"$T/key5"
@@ -117,22 +107,22 @@ r=$(send out "$OURS" "$ALICE" bob@example.net)
 echo "     client $OURS MAIL FROM:<$ALICE> -> $r"
 qid=$(printf '%s\n' "$r" | qid_of)
 [ -n "$qid" ]
-check "a: accepted" $?
+ng_check "a: accepted" $?
 ng_pf_flush 60
-check "queue flushed" $?
+ng_check "queue flushed" $?
 from=$(sed -n "s/.* $qid: from=<\([^>]*\)>.*/\1/p" "$NG_PF_LOG" | head -n 1)
 echo "     envelope sender as queued: <$from>"
 case "$from" in
 prvs=0?????????=$ALICE) st=0 ;;
 *) st=1 ;;
 esac
-check "a: left with sender prvs=0DDDSSSSSS=$ALICE" $st
+ng_check "a: left with sender prvs=0DDDSSSSSS=$ALICE" $st
 grep -q " $qid: to=<bob@example.net>.*status=sent" "$NG_PF_LOG"
-check "a: delivered to the sink" $?
+ng_check "a: delivered to the sink" $?
 v=$(batv verify "$from" 2>&1)
 echo "     ndrguard batv verify: $v"
 case "$v" in *valid*) batv verify "$from" >/dev/null 2>&1 ;; *) false ;; esac
-check "a: ndrguard batv verify says valid" $?
+ng_check "a: ndrguard batv verify says valid" $?
 SIGNED=$from
 
 echo "== b. a bounce to the signed address is delivered to $ALICE"
@@ -140,14 +130,14 @@ r=$(send bounce-valid "$THEM" '<>' "$SIGNED")
 echo "     client $THEM MAIL FROM:<> RCPT TO:<$SIGNED> -> $r"
 qid=$(printf '%s\n' "$r" | qid_of)
 [ -n "$qid" ]
-check "b: accepted" $?
+ng_check "b: accepted" $?
 ng_pf_flush 60
-check "queue flushed" $?
+ng_check "queue flushed" $?
 grep " $qid: to=<" "$NG_PF_LOG" | sed 's/^/     /'
 grep -q " $qid: to=<$ALICE>.*status=sent" "$NG_PF_LOG"
-check "b: delivered to <$ALICE>" $?
+ng_check "b: delivered to <$ALICE>" $?
 ! grep -q " $qid: to=<prvs=" "$NG_PF_LOG"
-check "b: not delivered to the tagged address" $?
+ng_check "b: not delivered to the tagged address" $?
 
 echo "== c. bounces without a valid signature are refused at RCPT"
 now=$(date +%s)
@@ -166,42 +156,42 @@ for c in "unsigned $ALICE not-signed" "forged $forged bad-signature" \
 		st=0 ;;
 	*) st=1 ;;
 	esac
-	check "c: $1 bounce refused 550 5.7.1 at RCPT ($3)" $st
+	ng_check "c: $1 bounce refused 550 5.7.1 at RCPT ($3)" $st
 	grep -q "RCPT from .*\\[$THEM\\]: 550 5.7.1 <$2>" "$NG_PF_LOG"
-	check "c: $1: Postfix logged the RCPT reject" $?
+	ng_check "c: $1: Postfix logged the RCPT reject" $?
 done
 
 echo "== d. before enforcement an unsigned bounce is accepted and tagged"
 stop_milter
-check "milter exits 0 on SIGTERM" $?
+ng_check "milter exits 0 on SIGTERM" $?
 start_milter 2099-01-01
 r=$(send bounce-early "$THEM" '<>' "$ALICE")
 echo "     client $THEM MAIL FROM:<> RCPT TO:<$ALICE> -> $r"
 case "$r" in "250 "*"queued as"*) st=0 ;; *) st=1 ;; esac
-check "d: accepted" $st
+ng_check "d: accepted" $st
 ng_pf_flush 60
-check "queue flushed" $?
+ng_check "queue flushed" $?
 f=$(sink_file bounce-early)
-check "d: delivered at the sink" $?
+ng_check "d: delivered at the sink" $?
 h=$(grep -i '^X-Ndrguard: batv=' "$f" 2>/dev/null | head -n 1)
 echo "     header at the sink: ${h:-none}"
 case "$h" in *batv=not-signed*recipient=$ALICE*enforced=no*) st=0 ;; *) st=1 ;; esac
-check "d: tagged X-Ndrguard: batv=not-signed ... enforced=no" $st
+ng_check "d: tagged X-Ndrguard: batv=not-signed ... enforced=no" $st
 
 stop_milter
-check "milter exits 0 on SIGTERM" $?
+ng_check "milter exits 0 on SIGTERM" $?
 grep ' message .*batv=signed .*batv_chgfrom=yes' "$T/milter-1.log" >/dev/null
-check "milter log: batv=signed batv_chgfrom=yes" $?
+ng_check "milter log: batv=signed batv_chgfrom=yes" $?
 grep ' message .*batv=valid .*batv_rewritten=1' "$T/milter-1.log" >/dev/null
-check "milter log: batv=valid batv_rewritten=1" $?
+ng_check "milter log: batv=valid batv_rewritten=1" $?
 [ "$(grep -c ' batv reject ' "$T/milter-1.log")" -eq 4 ]
-check "milter log: four batv reject lines" $?
+ng_check "milter log: four batv reject lines" $?
 
-if [ $fails -ne 0 ]; then
+if [ $NG_FAILS -ne 0 ]; then
 	echo "--- milter logs (tail)"
 	tail -n 20 "$T"/milter-*.log
 	echo "--- maillog (tail)"
 	tail -n 40 "$NG_PF_LOG"
-	ng_fail "$fails check(s) failed"
+	ng_fail "$NG_FAILS check(s) failed"
 fi
 ng_pass "postfix_batv"

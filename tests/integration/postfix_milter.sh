@@ -47,17 +47,7 @@ command -v swaks >/dev/null 2>&1 || ng_skip "swaks not installed"
 
 ng_tmpdir
 T=$NG_TMP
-fails=0
 RCPT=alice@example.com
-
-check() {
-	if [ "$2" = 0 ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1"
-		fails=$((fails + 1))
-	fi
-}
 
 if [ -z "$LOAD" ] || [ ! -x "$LOAD" ]; then
 	LOAD="$T/smtp_load"
@@ -127,16 +117,16 @@ expect_reject() { # CASE SRC FROM
 	r=$(send "$@")
 	echo "     client $2 MAIL FROM:<$3> -> $r"
 	case "$r" in
-	"550 5.7.1 "*"Backscatter from $2 see http://bl.test/$2"*) check "$1: rejected at end of data with the TXT" 0 ;;
-	*) check "$1: rejected 550 5.7.1 with the TXT" 1 ;;
+	"550 5.7.1 "*"Backscatter from $2 see http://bl.test/$2"*) ng_check "$1: rejected at end of data with the TXT" 0 ;;
+	*) ng_check "$1: rejected 550 5.7.1 with the TXT" 1 ;;
 	esac
 }
 expect_accept() { # CASE SRC FROM
 	r=$(send "$@")
 	echo "     client $2 MAIL FROM:<$3> -> $r"
 	case "$r" in
-	"250 "*"queued as"*) check "$1: accepted" 0 ;;
-	*) check "$1: accepted" 1 ;;
+	"250 "*"queued as"*) ng_check "$1: accepted" 0 ;;
+	*) ng_check "$1: accepted" 1 ;;
 	esac
 }
 
@@ -150,23 +140,23 @@ expect_accept ordinary-listed 127.0.0.77 nora@example.net
 msg autoreply-listed 08-autoreply-vacation.eml
 expect_reject autoreply-listed 127.0.0.77 greta@example.net
 ng_pf_flush 60
-check "queue flushed" $?
+ng_check "queue flushed" $?
 f=$(sink_file dsn-unlisted)
-check "dsn-unlisted: delivered at the sink" $?
+ng_check "dsn-unlisted: delivered at the sink" $?
 h=$(grep -i '^X-Ndrguard:' "$f" 2>/dev/null | head -n 1)
 echo "     header at the sink: ${h:-none}"
 case "$h" in *class=ndr*) st=0 ;; *) st=1 ;; esac
-check "dsn-unlisted: tagged X-Ndrguard: class=ndr ..." $st
+ng_check "dsn-unlisted: tagged X-Ndrguard: class=ndr ..." $st
 f=$(sink_file ordinary-listed)
-check "ordinary-listed: delivered at the sink" $?
+ng_check "ordinary-listed: delivered at the sink" $?
 ! grep -qi '^X-Ndrguard:' "$f" 2>/dev/null
-check "ordinary-listed: untouched (no X-Ndrguard header)" $?
+ng_check "ordinary-listed: untouched (no X-Ndrguard header)" $?
 for c in dsn-listed autoreply-listed; do
 	! sink_file "$c" >/dev/null
-	check "$c: not at the sink" $?
+	ng_check "$c: not at the sink" $?
 done
 grep ' message client=127\.0\.0\.77 ' "$T/milter-1.log" | grep 'candidate=no' | grep -q 'action=accept'
-check "milter log: ordinary mail from 127.0.0.77 not a candidate, accepted" $?
+ng_check "milter log: ordinary mail from 127.0.0.77 not a candidate, accepted" $?
 
 echo "== 5. the milter killed mid-run"
 acc0=$(ng_pf_accepted)
@@ -192,9 +182,9 @@ echo "     milter restarted"
 wait "$load_pid"
 load_rc=$?
 cat "$T/load.out"
-check "smtp_load: every message got an SMTP answer" $load_rc
+ng_check "smtp_load: every message got an SMTP answer" $load_rc
 ng_pf_flush 120
-check "queue flushed" $?
+ng_check "queue flushed" $?
 field() { sed -n "s/^RESULT $1 .*$2=\\([0-9.]*\\).*/\\1/p" "$T/load.out"; }
 ok=$(field total ok)
 temp=$(field total temp)
@@ -206,23 +196,23 @@ acc=$(($(ng_pf_accepted) - acc0))
 del=$(($(ng_pf_delivered) - del0))
 echo "     client 250: $ok, 4xx: $temp; maillog accepted: $acc; sink delivered: $del"
 [ "${temp:-0}" -gt 0 ]
-check "Postfix tempfailed while the milter was down" $?
+ng_check "Postfix tempfailed while the milter was down" $?
 [ "${b_ok:-1}" -eq 0 ] && [ "${b_perm:-0}" -gt 0 ]
-check "no bounce from the listed client accepted; $b_perm rejected" $?
+ng_check "no bounce from the listed client accepted; $b_perm rejected" $?
 [ "${o_perm:-1}" -eq 0 ] && [ "${l_perm:-1}" -eq 0 ]
-check "no ordinary message rejected" $?
+ng_check "no ordinary message rejected" $?
 [ -n "$ok" ] && [ "$ok" -eq "$acc" ] && [ "$acc" -eq "$del" ]
-check "nothing lost: client 250s $ok = accepted $acc = delivered $del" $?
+ng_check "nothing lost: client 250s $ok = accepted $acc = delivered $del" $?
 
 echo "== 6. SIGTERM"
 stop_milter
-check "milter exits 0 on SIGTERM" $?
+ng_check "milter exits 0 on SIGTERM" $?
 
-if [ $fails -ne 0 ]; then
+if [ $NG_FAILS -ne 0 ]; then
 	echo "--- milter logs (tail)"
 	tail -n 20 "$T"/milter-*.log
 	echo "--- maillog (tail)"
 	tail -n 30 "$NG_PF_LOG"
-	ng_fail "$fails check(s) failed"
+	ng_fail "$NG_FAILS check(s) failed"
 fi
 ng_pass "postfix_milter"

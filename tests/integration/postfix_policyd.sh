@@ -50,17 +50,7 @@ command -v swaks >/dev/null 2>&1 || ng_skip "swaks not installed"
 
 ng_tmpdir
 T=$NG_TMP
-fails=0
 RCPT=user@example.net
-
-check() { # check WHAT CONDITION-EXIT-STATUS
-	if [ "$2" = 0 ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1"
-		fails=$((fails + 1))
-	fi
-}
 
 diagnose() {
 	echo "--- policyd logs (tail)"
@@ -134,8 +124,8 @@ expect_reject() {
 	r=$(send "$@")
 	show "$2" "$3" "$r"
 	case "$r" in
-	"550 5.7.1 "*"Backscatter from $2 see http://bl.test/$2"*) check "$1: rejected with the TXT" 0 ;;
-	*) check "$1: rejected 550 5.7.1 with the TXT" 1 ;;
+	"550 5.7.1 "*"Backscatter from $2 see http://bl.test/$2"*) ng_check "$1: rejected with the TXT" 0 ;;
+	*) ng_check "$1: rejected 550 5.7.1 with the TXT" 1 ;;
 	esac
 }
 # expect_accept CASE SRC FROM [TO]
@@ -143,8 +133,8 @@ expect_accept() {
 	r=$(send "$@")
 	show "$2" "$3" "$r"
 	case "$r" in
-	"250 "*"queued as"*) check "$1: accepted" 0 ;;
-	*) check "$1: accepted" 1 ;;
+	"250 "*"queued as"*) ng_check "$1: accepted" 0 ;;
+	*) ng_check "$1: accepted" 1 ;;
 	esac
 }
 # The dump of the message with header X-Test-Case: CASE at the sink.
@@ -167,10 +157,10 @@ expect_accept listed-null-to-postmaster 127.0.0.77 '<>' postmaster@example.net
 r=$(send rfc5782-null 127.0.0.2 '<>')
 show 127.0.0.2 '<>' "$r"
 case "$r" in 550\ 5.7.1*) st=0 ;; *) st=1 ;; esac
-check "rfc5782-null: the test entry 127.0.0.2 is rejected for a bounce" $st
+ng_check "rfc5782-null: the test entry 127.0.0.2 is rejected for a bounce" $st
 # One key=value line per decision, naming the client and the action.
 grep 'client=127\.0\.0\.77 ' "$T/policyd-1.log" | grep -q 'action="\{0,1\}550 5\.7\.1'
-check "policyd logged a decision line: client=127.0.0.77 ... action=550 5.7.1" $?
+ng_check "policyd logged a decision line: client=127.0.0.77 ... action=550 5.7.1" $?
 
 echo "== 2. unlisted client 127.0.0.5"
 expect_accept unlisted-null 127.0.0.5 '<>'
@@ -179,25 +169,25 @@ expect_accept unlisted-mailer-daemon 127.0.0.5 mailer-daemon@example.org
 expect_accept unlisted-ordinary 127.0.0.5 bob@example.org
 
 ng_pf_flush 60
-check "queue flushed" $?
+ng_check "queue flushed" $?
 for c in listed-ordinary listed-null-to-postmaster unlisted-null unlisted-postmaster \
 	unlisted-mailer-daemon unlisted-ordinary; do
 	sink_file "$c" >/dev/null
-	check "$c: delivered at the sink" $?
+	ng_check "$c: delivered at the sink" $?
 done
 for c in listed-null listed-postmaster listed-mailer-daemon rfc5782-null; do
 	! sink_file "$c" >/dev/null
-	check "$c: not at the sink" $?
+	ng_check "$c: not at the sink" $?
 done
 acc=$(ng_pf_accepted)
 del=$(ng_pf_delivered)
 echo "     accepted $acc, delivered $del"
 [ "$acc" -eq 6 ] && [ "$del" -eq 6 ]
-check "6 accepted = 6 delivered" $?
+ng_check "6 accepted = 6 delivered" $?
 
 echo "== 3. DNS server down"
 stop_policyd
-check "policyd exits 0 on SIGTERM" $?
+ng_check "policyd exits 0 on SIGTERM" $?
 kill -TERM "$dns_pid" 2>/dev/null
 wait "$dns_pid" 2>/dev/null
 dead_port=$(ng_dnsd_down_port)
@@ -206,15 +196,15 @@ expect_accept dnsdown-null 127.0.0.77 '<>'
 expect_accept dnsdown-ordinary 127.0.0.77 carol@example.org
 ng_pf_flush 60
 f=$(sink_file dnsdown-null)
-check "dnsdown-null: delivered at the sink" $?
+ng_check "dnsdown-null: delivered at the sink" $?
 if [ -n "$f" ]; then
 	h=$(grep -i '^X-Ndrguard:' "$f" | head -n 1)
 	echo "     header at the sink: ${h:-none}"
 	[ -n "$h" ]
-	check "dnsdown-null: tagged with X-Ndrguard" $?
+	ng_check "dnsdown-null: tagged with X-Ndrguard" $?
 fi
 sink_file dnsdown-ordinary >/dev/null
-check "dnsdown-ordinary: delivered at the sink" $?
+ng_check "dnsdown-ordinary: delivered at the sink" $?
 
 echo "== 4. policyd killed mid-run"
 stop_policyd
@@ -245,9 +235,9 @@ echo "     policyd restarted"
 wait "$load_pid"
 load_rc=$?
 cat "$T/load.out"
-check "smtp_load: every message got an SMTP answer" $load_rc
+ng_check "smtp_load: every message got an SMTP answer" $load_rc
 ng_pf_flush 120
-check "queue flushed" $?
+ng_check "queue flushed" $?
 field() { # field CLASS KEY
 	sed -n "s/^RESULT $1 .*$2=\\([0-9.]*\\).*/\\1/p" "$T/load.out"
 }
@@ -261,20 +251,20 @@ acc=$(($(ng_pf_accepted) - acc0))
 del=$(($(ng_pf_delivered) - del0))
 echo "     client 250: $ok, 451: $temp; maillog accepted: $acc; sink delivered: $del"
 [ "${temp:-0}" -gt 0 ] && grep -q ' temp .* 451 4\.3\.5' "$T/load.log"
-check "Postfix tempfailed (451 4.3.5) while policyd was down" $?
+ng_check "Postfix tempfailed (451 4.3.5) while policyd was down" $?
 [ "${b_ok:-1}" -eq 0 ] && [ "${b_perm:-0}" -gt 0 ]
-check "no bounce from the listed client accepted; $b_perm rejected" $?
+ng_check "no bounce from the listed client accepted; $b_perm rejected" $?
 [ "${o_perm:-1}" -eq 0 ] && [ "${l_perm:-1}" -eq 0 ]
-check "no ordinary message rejected" $?
+ng_check "no ordinary message rejected" $?
 [ -n "$ok" ] && [ "$ok" -eq "$acc" ] && [ "$acc" -eq "$del" ]
-check "nothing lost: accepted $acc = client 250s $ok = delivered $del" $?
+ng_check "nothing lost: accepted $acc = client 250s $ok = delivered $del" $?
 
 echo "== 5. SIGTERM"
 stop_policyd
-check "policyd exits 0 on SIGTERM" $?
+ng_check "policyd exits 0 on SIGTERM" $?
 
-if [ $fails -ne 0 ]; then
+if [ $NG_FAILS -ne 0 ]; then
 	diagnose
-	ng_fail "$fails check(s) failed"
+	ng_fail "$NG_FAILS check(s) failed"
 fi
 ng_pass "postfix_policyd"
